@@ -1,0 +1,235 @@
+/*
+ * afetch: fetch many URLs at once on one libuv loop driving libcurl's multi
+ * interface, and extract a title and a snippet from every HTML page.
+ *
+ * This is the only public header. The command line tool is written purely
+ * against it. Ownership rules, in one place:
+ *   - Every afetch_new() has an afetch_free(); afetch_free(NULL) is a no-op.
+ *   - Strings passed in (options, URLs, paths) are copied; the caller may
+ *     free them as soon as the call returns.
+ *   - Pointers handed to callbacks (results, summaries, progress) are
+ *     borrowed: valid only until the callback returns.
+ *   - No global mutable state: everything hangs off the afetch_t. Call
+ *     afetch_global_init() once, before any thread starts.
+ */
+#ifndef AFETCH_H
+#define AFETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(AFETCH_BUILDING) && defined(__GNUC__)
+#define AFETCH_API __attribute__((visibility("default")))
+#else
+#define AFETCH_API
+#endif
+
+#define AFETCH_VERSION "0.1.0"
+
+/* Return codes of the API functions: 0 or one of these (negative). */
+enum {
+  AFETCH_OK = 0,
+  AFETCH_ENOMEM = -1, /* out of memory */
+  AFETCH_EINVAL = -2, /* bad argument or option value */
+  AFETCH_ECURL = -3,  /* libcurl refused to initialise or failed fatally */
+  AFETCH_EUV = -4,    /* libuv call failed */
+  AFETCH_ESTATE = -5, /* call not allowed in this state (e.g. after start) */
+  AFETCH_EIO = -6,    /* reading an input source failed */
+};
+
+/* Why one URL failed. A failed URL is data, never an API error. */
+typedef enum {
+  AFETCH_ERR_NONE = 0,
+  AFETCH_ERR_INVALID_URL, /* the line is not a URL */
+  AFETCH_ERR_SCHEME,      /* not http or https (also on a redirect) */
+  AFETCH_ERR_DNS,         /* host name did not resolve */
+  AFETCH_ERR_CONNECT,     /* refused, unreachable, reset before a reply */
+  AFETCH_ERR_TLS,         /* handshake or certificate */
+  AFETCH_ERR_TIMEOUT,     /* --timeout, --connect-timeout, or too slow */
+  AFETCH_ERR_REDIRECTS,   /* more than --max-redirs */
+  AFETCH_ERR_PROTOCOL,    /* the server spoke broken HTTP */
+  AFETCH_ERR_RECV,        /* the connection broke mid-response */
+  AFETCH_ERR_RESOURCE,    /* out of file descriptors or memory */
+  AFETCH_ERR_OTHER,
+} afetch_errkind_t;
+
+typedef enum {
+  AFETCH_MODE_CONCURRENT = 0,
+  AFETCH_MODE_SEQUENTIAL, /* one transfer at a time, in input order */
+  AFETCH_MODE_COMPARE,    /* a sequential run, then a concurrent run */
+} afetch_mode_t;
+
+typedef enum {
+  AFETCH_HTTP_ANY = 0, /* let libcurl negotiate */
+  AFETCH_HTTP_1_1,
+  AFETCH_HTTP_2,
+} afetch_httpver_t;
+
+/* Durations in milliseconds, derived from libcurl's cumulative stamps. A
+ * reused connection reports dns, connect and tls as 0. With redirects the
+ * values span the whole chain. */
+typedef struct {
+  double dns;
+  double connect;
+  double tls;
+  double ttfb;
+  double total;
+} afetch_timing_t;
+
+/* One finished URL. Borrowed: valid only during the result callback. Every
+ * string is NUL-terminated, valid UTF-8 and free of control characters (C0,
+ * C1, DEL, bidi overrides), so it can be printed to a terminal as is. */
+typedef struct {
+  uint64_t line;             /* input line number, from 1, across inputs */
+  int run;                   /* 0, or 1 for the second run of COMPARE */
+  const char *url;           /* as requested (password shown as ***) */
+  const char *effective_url; /* after redirects; NULL if none reached */
+  int status;                /* last HTTP status, 0 if no response */
+  afetch_errkind_t error_kind;
+  const char *error;        /* NULL on success */
+  const char *content_type; /* NULL if the server sent none */
+  uint64_t bytes;           /* decoded body bytes received */
+  int truncated;            /* body cut at max_body */
+  const char *http_version; /* "1.0", "1.1", "2", "3", or NULL */
+  long redirects;
+  int retries; /* retries spent on this URL */
+  int reused;  /* the connection was reused */
+  afetch_timing_t time_ms;
+  double wait_ms;      /* time spent queued in afetch before starting */
+  double start_ms;     /* when the (last) attempt started, from run start */
+  const char *title;   /* NULL if none */
+  const char *snippet; /* NULL if none */
+} afetch_result_t;
+
+/* Statistics of one run, handed to on_run_end. */
+typedef struct {
+  int run;
+  afetch_mode_t mode; /* SEQUENTIAL or CONCURRENT */
+  uint64_t urls;
+  uint64_t succeeded; /* got an HTTP response */
+  uint64_t failed;
+  uint64_t http_errors; /* responses with status >= 400 */
+  uint64_t bytes;
+  double wall_ms;
+  double rps;
+  double lat_min, lat_p50, lat_p90, lat_p99, lat_max; /* total, in ms */
+  int interrupted;
+} afetch_summary_t;
+
+typedef struct {
+  int run;
+  uint64_t done; /* results delivered */
+  uint64_t read; /* URLs read so far */
+  uint64_t failed;
+  unsigned in_flight;
+  double elapsed_ms;
+  double rps;
+  int input_done; /* every input has been read: read is the total */
+} afetch_progress_t;
+
+typedef void (*afetch_result_cb)(const afetch_result_t *r, void *ud);
+typedef void (*afetch_summary_cb)(const afetch_summary_t *s, void *ud);
+typedef void (*afetch_progress_cb)(const afetch_progress_t *p, void *ud);
+/* Called once per loop iteration that delivered results: a good moment for
+ * the caller to flush buffered output. */
+typedef void (*afetch_flush_cb)(void *ud);
+/* Called once when everything is finished (all runs), with 0 or an API
+ * error code. Useful when afetch runs on the caller's loop. */
+typedef void (*afetch_done_cb)(int status, void *ud);
+
+typedef struct {
+  afetch_mode_t mode;
+  unsigned concurrency;       /* transfers in flight at most (50) */
+  unsigned per_host;          /* transfers in flight per host (6) */
+  double rate;                /* new transfers per second, 0 = unlimited */
+  unsigned retries;           /* retries on connect/timeout/429/5xx (0) */
+  unsigned max_redirs;        /* (10) */
+  int follow;                 /* follow redirects (1) */
+  double timeout;             /* whole transfer, seconds (30) */
+  double connect_timeout;     /* seconds (10) */
+  const char *user_agent;     /* NULL = "afetch/VERSION" */
+  const char *const *headers; /* NULL-terminated "Name: value" list */
+  int insecure;               /* skip TLS verification (0) */
+  afetch_httpver_t http_version;
+  uint64_t max_body;          /* decoded bytes kept per transfer (16 MiB) */
+  const char *default_scheme; /* for lines without one ("http") */
+  unsigned snippet_len;       /* characters (160) */
+  int order_input;            /* deliver results in input order (0) */
+  unsigned reorder_window;    /* results held for order_input (1024) */
+  unsigned read_ahead;        /* URLs read but not started, at most (4096) */
+  unsigned shard_k, shard_n;  /* keep hosts hashing to shard k of n (0/0) */
+  int head;                   /* send HEAD requests only (0) */
+  unsigned progress_ms;       /* progress callback interval, 0 = off */
+  const char *output_dir;     /* save bodies here, NULL = don't */
+  int parse;                  /* extract title and snippet (1) */
+} afetch_options_t;
+
+/* Fills every field with its default. Call it before setting fields, so
+ * code written against an older header keeps working. */
+AFETCH_API void afetch_options_init(afetch_options_t *o);
+
+typedef struct {
+  afetch_result_cb on_result;     /* required */
+  afetch_summary_cb on_run_end;   /* optional */
+  afetch_progress_cb on_progress; /* optional, see progress_ms */
+  afetch_flush_cb on_flush;       /* optional */
+  afetch_done_cb on_done;         /* optional */
+  void *ud;
+} afetch_callbacks_t;
+
+typedef struct afetch afetch_t; /* opaque */
+struct uv_loop_s;
+
+/* Process-wide setup of libcurl; call once before any thread starts. */
+AFETCH_API int afetch_global_init(void);
+AFETCH_API void afetch_global_cleanup(void);
+
+/* Creates an engine. loop may be NULL: the engine then owns a private loop
+ * and afetch_run() drives it. With a caller's loop, call afetch_start() and
+ * run the loop yourself; on_done tells when afetch is finished, and
+ * afetch_free() must be called after that (it closes afetch's handles; run
+ * the loop once more so their close callbacks fire). */
+AFETCH_API int afetch_new(afetch_t **out, struct uv_loop_s *loop,
+                          const afetch_options_t *o,
+                          const afetch_callbacks_t *cb);
+
+/* Inputs, consumed in the order they were added, before start. URLs added
+ * with afetch_add_url come first. Line numbers count across all inputs. */
+AFETCH_API int afetch_add_url(afetch_t *a, const char *url, size_t len);
+/* Reads lines from fd (a file, pipe or terminal) through the loop. The
+ * engine closes fd when done with it if close_fd is set. */
+AFETCH_API int afetch_add_input_fd(afetch_t *a, int fd, int close_fd);
+
+AFETCH_API int afetch_start(afetch_t *a);
+/* afetch_start + run the private loop until finished. Returns 0 or an API
+ * error. Only for engines that own their loop. */
+AFETCH_API int afetch_run(afetch_t *a);
+
+/* Stops the run: no new transfers, in-flight ones are aborted, the partial
+ * summary is delivered. Async-signal-safe and thread-safe. */
+AFETCH_API void afetch_stop(afetch_t *a);
+/* 1 if the run was stopped by afetch_stop. */
+AFETCH_API int afetch_interrupted(const afetch_t *a);
+
+AFETCH_API void afetch_free(afetch_t *a);
+
+/* Formats r as one JSON object (no newline) into buf of size cap; returns
+ * the length it needs (excluding the NUL), like snprintf. */
+AFETCH_API size_t afetch_result_json(const afetch_result_t *r, char *buf,
+                                     size_t cap);
+
+AFETCH_API const char *afetch_strerror(int code);
+AFETCH_API const char *afetch_errkind_name(afetch_errkind_t k);
+/* "afetch/0.1.0 libcurl/7.88.1 OpenSSL/3.0 nghttp2/1.52 libuv/1.44.2 ..." */
+AFETCH_API const char *afetch_version_string(void);
+/* Stable 64-bit hash of a lower-cased host, as used by shard_k/shard_n. */
+AFETCH_API uint64_t afetch_host_hash(const char *host, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AFETCH_H */

@@ -1,0 +1,342 @@
+/* The public API of afetch.h: options, engine lifecycle, names. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+AFETCH_API void afetch_options_init(afetch_options_t *o)
+{
+  memset(o, 0, sizeof(*o));
+  o->mode = AFETCH_MODE_CONCURRENT;
+  o->concurrency = 50;
+  o->per_host = 6;
+  o->rate = 0;
+  o->retries = 0;
+  o->max_redirs = 10;
+  o->follow = 1;
+  o->timeout = 30;
+  o->connect_timeout = 10;
+  o->http_version = AFETCH_HTTP_ANY;
+  o->max_body = 16u * 1024 * 1024;
+  o->default_scheme = "http";
+  o->snippet_len = 160;
+  o->reorder_window = 1024;
+  o->read_ahead = 4096;
+  o->parse = 1;
+}
+
+AFETCH_API int afetch_global_init(void)
+{
+  return curl_global_init(CURL_GLOBAL_ALL) == CURLE_OK ? 0 : AFETCH_ECURL;
+}
+
+AFETCH_API void afetch_global_cleanup(void)
+{
+  curl_global_cleanup();
+}
+
+static char *dup_or_null(const char *s)
+{
+  return s ? strdup(s) : NULL;
+}
+
+static int check_options(const afetch_options_t *o)
+{
+  if (o->concurrency < 1 || o->per_host < 1 || o->rate < 0 || o->timeout <= 0 ||
+      o->connect_timeout <= 0 || o->reorder_window < 1 || o->read_ahead < 1 ||
+      o->mode > AFETCH_MODE_COMPARE)
+    return AFETCH_EINVAL;
+  if (o->shard_n > 0 && o->shard_k >= o->shard_n)
+    return AFETCH_EINVAL;
+  if (o->default_scheme && strcmp(o->default_scheme, "http") != 0 &&
+      strcmp(o->default_scheme, "https") != 0)
+    return AFETCH_EINVAL;
+  return 0;
+}
+
+static void on_xfer_done(void *ud, CURL *easy, CURLcode res)
+{
+  af_xfer_done(ud, easy, res);
+}
+
+/* After every socket_action: admit what the freed slots allow. */
+static void on_after(void *ud)
+{
+  afetch_t *a = ud;
+  if (a->ev.fatal && !a->fatal) {
+    a->fatal = AFETCH_ECURL;
+    afetch_stop(a); /* the multi handle is unusable: wind down */
+  }
+  af_sched_pump(a);
+  af_engine_check_end(a);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+  afetch_t *a = h->data;
+  if (--a->handles_open == 0 && !a->own_loop)
+    free(a);
+}
+
+AFETCH_API int afetch_new(afetch_t **out, struct uv_loop_s *loop,
+                          const afetch_options_t *o,
+                          const afetch_callbacks_t *cb)
+{
+  *out = NULL;
+  if (!o || !cb || !cb->on_result)
+    return AFETCH_EINVAL;
+  int rc = check_options(o);
+  if (rc)
+    return rc;
+  afetch_t *a = calloc(1, sizeof(*a));
+  if (!a)
+    return AFETCH_ENOMEM;
+  a->o = *o;
+  a->cb = *cb;
+  char ua[64];
+  snprintf(ua, sizeof(ua), "afetch/%s", AFETCH_VERSION);
+  a->user_agent = strdup(o->user_agent ? o->user_agent : ua);
+  a->default_scheme = strdup(o->default_scheme ? o->default_scheme : "http");
+  a->output_dir = dup_or_null(o->output_dir);
+  a->o.user_agent = NULL;
+  a->o.default_scheme = NULL;
+  a->o.output_dir = NULL;
+  a->o.headers = NULL;
+  rc = AFETCH_ENOMEM;
+  if (!a->user_agent || !a->default_scheme || (o->output_dir && !a->output_dir))
+    goto fail;
+  for (const char *const *h = o->headers; h && *h; h++) {
+    struct curl_slist *l = curl_slist_append(a->hdr_list, *h);
+    if (!l)
+      goto fail;
+    a->hdr_list = l;
+  }
+  if (!loop) {
+    a->loop = malloc(sizeof(*a->loop));
+    if (!a->loop)
+      goto fail;
+    if (uv_loop_init(a->loop) != 0) {
+      free(a->loop);
+      a->loop = NULL;
+      rc = AFETCH_EUV;
+      goto fail;
+    }
+    a->own_loop = 1;
+  } else {
+    a->loop = loop;
+  }
+  af_sched_init(a);
+  af_buf_init(&a->lines.cur, 0);
+  /* The handles: each is closed in afetch_free, none keeps the loop alive
+   * by itself (the work does). */
+  rc = AFETCH_EUV;
+  if (af_curlev_init(&a->ev, a->loop, on_xfer_done, on_after, a) != 0)
+    goto fail_loop;
+  a->handles_open = 2;
+  uv_async_init(a->loop, &a->stop_async, af_engine_on_stop);
+  uv_idle_init(a->loop, &a->finisher);
+  uv_check_init(a->loop, &a->flusher);
+  uv_timer_init(a->loop, &a->progress_timer);
+  uv_timer_init(a->loop, &a->rate_timer);
+  a->handles_open += 5;
+  a->stop_async.data = a->finisher.data = a->flusher.data = a;
+  a->progress_timer.data = a->rate_timer.data = a;
+  a->ev.timer.data = &a->ev;
+  uv_unref((uv_handle_t *)&a->stop_async);
+  uv_unref((uv_handle_t *)&a->flusher);
+  uv_unref((uv_handle_t *)&a->progress_timer);
+  *out = a;
+  return 0;
+
+fail_loop:
+  if (a->own_loop) {
+    uv_loop_close(a->loop);
+    free(a->loop);
+  }
+fail:
+  curl_slist_free_all(a->hdr_list);
+  free(a->user_agent);
+  free(a->default_scheme);
+  free(a->output_dir);
+  free(a);
+  return rc;
+}
+
+AFETCH_API int afetch_add_url(afetch_t *a, const char *url, size_t len)
+{
+  if (a->started)
+    return AFETCH_ESTATE;
+  if (a->nurls == a->capurls) {
+    size_t cap = a->capurls ? a->capurls * 2 : 64;
+    char **p = realloc(a->urls, cap * sizeof(*p));
+    if (!p)
+      return AFETCH_ENOMEM;
+    a->urls = p;
+    a->capurls = cap;
+  }
+  char *u = malloc(len + 1);
+  if (!u)
+    return AFETCH_ENOMEM;
+  memcpy(u, url, len);
+  u[len] = '\0';
+  a->urls[a->nurls++] = u;
+  return 0;
+}
+
+AFETCH_API int afetch_add_input_fd(afetch_t *a, int fd, int close_fd)
+{
+  if (a->started)
+    return AFETCH_ESTATE;
+  if (fd < 0)
+    return AFETCH_EINVAL;
+  return af_input_add_fd(a, fd, close_fd);
+}
+
+AFETCH_API int afetch_start(afetch_t *a)
+{
+  if (a->started)
+    return AFETCH_ESTATE;
+  a->started = 1;
+  uv_check_start(&a->flusher, af_engine_on_check);
+  int rc = af_engine_run_begin(a, 0);
+  if (rc != 0) {
+    a->finished = 1;
+    a->status = rc;
+  }
+  return rc;
+}
+
+AFETCH_API int afetch_run(afetch_t *a)
+{
+  if (!a->own_loop)
+    return AFETCH_ESTATE;
+  int rc = afetch_start(a);
+  if (rc != 0)
+    return rc;
+  if (uv_run(a->loop, UV_RUN_DEFAULT) < 0)
+    return AFETCH_EUV;
+  if (!a->finished)
+    return AFETCH_EUV; /* the loop ran dry before the run ended: a bug */
+  return a->status;
+}
+
+AFETCH_API void afetch_stop(afetch_t *a)
+{
+  /* uv_async_send is async-signal-safe: fine from a SIGINT handler. */
+  if (a)
+    uv_async_send(&a->stop_async);
+}
+
+AFETCH_API int afetch_interrupted(const afetch_t *a)
+{
+  return a ? a->interrupted : 0;
+}
+
+static void close_handle(afetch_t *a, uv_handle_t *h)
+{
+  h->data = a;
+  uv_close(h, on_handle_closed);
+}
+
+AFETCH_API void afetch_free(afetch_t *a)
+{
+  if (!a)
+    return;
+  if (a->running) {
+    /* Freed mid-run: drop everything first. */
+    a->stopping = 1;
+    af_input_close(a);
+    af_xfer_abort_all(a);
+    af_sched_drop_all(a);
+    a->running = 0;
+  }
+  af_xfer_pool_free(a);
+  af_curlev_shut(&a->ev);
+  af_input_close(a);
+  for (size_t i = 0; a->ring && i < a->window; i++)
+    af_item_free(a->ring[i]);
+  free(a->ring);
+  af_sched_free(a);
+  for (size_t i = 0; i < a->nurls; i++)
+    free(a->urls[i]);
+  free(a->urls);
+  for (size_t i = 0; i < a->nrec; i++)
+    free(a->rec[i].text);
+  free(a->rec);
+  curl_slist_free_all(a->hdr_list);
+  free(a->user_agent);
+  free(a->default_scheme);
+  free(a->output_dir);
+
+  int own = a->own_loop;
+  uv_loop_t *loop = a->loop;
+  close_handle(a, (uv_handle_t *)&a->ev.timer);
+  close_handle(a, (uv_handle_t *)&a->ev.kick);
+  close_handle(a, (uv_handle_t *)&a->stop_async);
+  close_handle(a, (uv_handle_t *)&a->finisher);
+  close_handle(a, (uv_handle_t *)&a->flusher);
+  close_handle(a, (uv_handle_t *)&a->progress_timer);
+  close_handle(a, (uv_handle_t *)&a->rate_timer);
+  if (own) {
+    /* Deliver the close callbacks (ours and any input stream's). */
+    uv_run(loop, UV_RUN_DEFAULT);
+    af_input_free(a);
+    uv_loop_close(loop);
+    free(loop);
+    free(a);
+    return;
+  }
+  af_input_free(a);
+  /* With the caller's loop, the struct is freed by the last close
+   * callback, when the caller next runs the loop. */
+}
+
+AFETCH_API const char *afetch_strerror(int code)
+{
+  switch (code) {
+  case AFETCH_OK:
+    return "success";
+  case AFETCH_ENOMEM:
+    return "out of memory";
+  case AFETCH_EINVAL:
+    return "invalid argument";
+  case AFETCH_ECURL:
+    return "libcurl failed";
+  case AFETCH_EUV:
+    return "libuv failed";
+  case AFETCH_ESTATE:
+    return "not allowed in this state";
+  case AFETCH_EIO:
+    return "reading an input failed";
+  default:
+    return "unknown error";
+  }
+}
+
+AFETCH_API const char *afetch_errkind_name(afetch_errkind_t k)
+{
+  static const char *const names[] = {
+      "none",    "invalid_url", "scheme",   "dns",  "connect",  "tls",
+      "timeout", "redirects",   "protocol", "recv", "resource", "other",
+  };
+  if ((unsigned)k >= sizeof(names) / sizeof(names[0]))
+    return "other";
+  return names[k];
+}
+
+AFETCH_API const char *afetch_version_string(void)
+{
+  /* Built once per call into a static buffer: this is the one piece of
+   * static storage, read-only after it is written, for --version. */
+  static char buf[512];
+  curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+  snprintf(buf, sizeof(buf),
+           "afetch/%s libcurl/%s %s%s%s libuv/%s gumbo/0.10 (built with "
+           "libcurl %s)",
+           AFETCH_VERSION, v->version, v->ssl_version ? v->ssl_version : "",
+           v->nghttp2_version ? " nghttp2/" : "",
+           v->nghttp2_version ? v->nghttp2_version : "", uv_version_string(),
+           LIBCURL_VERSION);
+  return buf;
+}

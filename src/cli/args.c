@@ -1,0 +1,376 @@
+/* Command line parsing. Every value is checked here, so a typo is a usage
+ * error (exit 2) before any network traffic. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+
+void cli_usage(FILE *f)
+{
+  fputs("Usage: afetch [OPTIONS] [FILE...]\n"
+        "Fetch every URL of FILE (one a line; '-' or nothing: stdin) at once\n"
+        "and print one line per URL: status, time, size, URL, title.\n"
+        "\n"
+        "Modes:\n"
+        "  -s, --sequential         one transfer at a time, in input order\n"
+        "      --compare            sequential run, then concurrent run, then "
+        "the speedup\n"
+        "\n"
+        "Concurrency:\n"
+        "  -c, --concurrency N      transfers in flight at most (50)\n"
+        "      --per-host N         transfers in flight per host (6)\n"
+        "      --rate N             new transfers per second (unlimited)\n"
+        "      --retries N          retries on connect errors, timeouts, 429, "
+        "5xx (0)\n"
+        "      --shard K/N          only hosts that hash to shard K of N "
+        "(0-based)\n"
+        "\n"
+        "HTTP:\n"
+        "      --timeout SEC        whole transfer (30)\n"
+        "      --connect-timeout SEC  (10)\n"
+        "      --max-redirs N       redirects to follow (10)\n"
+        "      --no-follow          do not follow redirects\n"
+        "  -A, --user-agent STR     (afetch/" AFETCH_VERSION ")\n"
+        "  -H, --header 'N: V'      extra request header (repeatable)\n"
+        "  -k, --insecure           do not verify TLS certificates\n"
+        "      --http1.1, --http2   HTTP version (default: negotiate)\n"
+        "      --head               send HEAD requests\n"
+        "      --max-size BYTES     decoded body kept per URL, K/M/G suffixes "
+        "(16M)\n"
+        "      --default-scheme S   for lines without one: http or https "
+        "(http)\n"
+        "\n"
+        "Output:\n"
+        "      --json               JSON Lines, one object per URL\n"
+        "      --order ORDER        completion (default) or input\n"
+        "      --snippet-len N      characters of snippet (160)\n"
+        "  -q, --quiet              only the summary\n"
+        "      --no-summary         only the results\n"
+        "      --progress, --no-progress  progress line on stderr (default: "
+        "when a terminal)\n"
+        "      --color WHEN         auto (default), never, always; NO_COLOR is "
+        "honoured\n"
+        "      --waterfall FILE.svg draw every transfer on one time axis\n"
+        "      --fail               HTTP status >= 400 counts as a failure\n"
+        "  -h, --help               this text\n"
+        "  -V, --version            versions of afetch and its libraries\n"
+        "\n"
+        "Exit: 0 all answered, 1 some failed, 2 usage, 130 interrupted.\n",
+        f);
+}
+
+enum {
+  OPT_PER_HOST = 256,
+  OPT_RATE,
+  OPT_RETRIES,
+  OPT_COMPARE,
+  OPT_MAX_REDIRS,
+  OPT_NO_FOLLOW,
+  OPT_TIMEOUT,
+  OPT_CONNECT_TIMEOUT,
+  OPT_HTTP11,
+  OPT_HTTP2,
+  OPT_MAX_SIZE,
+  OPT_DEFAULT_SCHEME,
+  OPT_SNIPPET_LEN,
+  OPT_JSON,
+  OPT_ORDER,
+  OPT_NO_SUMMARY,
+  OPT_FAIL,
+  OPT_WATERFALL,
+  OPT_SHARD,
+  OPT_HEAD,
+  OPT_COLOR,
+  OPT_PROGRESS,
+  OPT_NO_PROGRESS,
+};
+
+static const struct option longopts[] = {
+    {"concurrency", required_argument, NULL, 'c'},
+    {"per-host", required_argument, NULL, OPT_PER_HOST},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"sequential", no_argument, NULL, 's'},
+    {"compare", no_argument, NULL, OPT_COMPARE},
+    {"max-redirs", required_argument, NULL, OPT_MAX_REDIRS},
+    {"no-follow", no_argument, NULL, OPT_NO_FOLLOW},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"user-agent", required_argument, NULL, 'A'},
+    {"header", required_argument, NULL, 'H'},
+    {"insecure", no_argument, NULL, 'k'},
+    {"http1.1", no_argument, NULL, OPT_HTTP11},
+    {"http2", no_argument, NULL, OPT_HTTP2},
+    {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+    {"default-scheme", required_argument, NULL, OPT_DEFAULT_SCHEME},
+    {"snippet-len", required_argument, NULL, OPT_SNIPPET_LEN},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"order", required_argument, NULL, OPT_ORDER},
+    {"quiet", no_argument, NULL, 'q'},
+    {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
+    {"fail", no_argument, NULL, OPT_FAIL},
+    {"waterfall", required_argument, NULL, OPT_WATERFALL},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"head", no_argument, NULL, OPT_HEAD},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static int bad(const char *opt, const char *val, const char *why)
+{
+  fprintf(stderr, "afetch: %s '%s': %s\n", opt, val, why);
+  fprintf(stderr, "Try 'afetch --help'.\n");
+  return 2;
+}
+
+static int parse_uint(const char *s, unsigned long min, unsigned long max,
+                      unsigned long *out)
+{
+  char *end;
+  errno = 0;
+  if (*s == '-' || *s == '\0')
+    return -1;
+  unsigned long v = strtoul(s, &end, 10);
+  if (errno || *end || v < min || v > max)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+static int parse_double(const char *s, double min, double max, double *out)
+{
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || *end || !(v >= min) || !(v <= max))
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* "16M", "512k", "1G", "1000": binary multiples, as curl's --max-filesize
+ * does. */
+static int parse_size(const char *s, uint64_t *out)
+{
+  char *end;
+  errno = 0;
+  if (*s == '-' || *s == '\0')
+    return -1;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s)
+    return -1;
+  uint64_t mul = 1;
+  if (*end) {
+    switch (*end) {
+    case 'k':
+    case 'K':
+      mul = 1024;
+      break;
+    case 'm':
+    case 'M':
+      mul = 1024 * 1024;
+      break;
+    case 'g':
+    case 'G':
+      mul = 1024ull * 1024 * 1024;
+      break;
+    default:
+      return -1;
+    }
+    if (end[1] && !((end[1] == 'B' || end[1] == 'b') && !end[2]))
+      return -1;
+  }
+  if (v == 0 || v > UINT64_MAX / mul)
+    return -1;
+  *out = v * mul;
+  return 0;
+}
+
+int cli_args_parse(cli_args_t *c, int argc, char **argv)
+{
+  memset(c, 0, sizeof(*c));
+  afetch_options_init(&c->o);
+  c->progress = -1;
+  c->headers = calloc((size_t)argc + 1, sizeof(*c->headers));
+  c->inputs = calloc((size_t)argc + 1, sizeof(*c->inputs));
+  if (!c->headers || !c->inputs) {
+    fprintf(stderr, "afetch: out of memory\n");
+    return 2;
+  }
+  int seq = 0, cmp = 0;
+  int ch;
+  unsigned long u;
+  double d;
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, ":c:sA:H:kqhV", longopts, NULL)) != -1) {
+    const char *name = optind > 1 ? argv[optind - 1] : "";
+    switch (ch) {
+    case 'c':
+      if (parse_uint(optarg, 1, 100000, &u))
+        return bad("--concurrency", optarg, "expected 1 to 100000");
+      c->o.concurrency = (unsigned)u;
+      break;
+    case OPT_PER_HOST:
+      if (parse_uint(optarg, 1, 100000, &u))
+        return bad("--per-host", optarg, "expected 1 to 100000");
+      c->o.per_host = (unsigned)u;
+      break;
+    case OPT_RATE:
+      if (parse_double(optarg, 0.001, 1e6, &d))
+        return bad("--rate", optarg, "expected a positive number");
+      c->o.rate = d;
+      break;
+    case OPT_RETRIES:
+      if (parse_uint(optarg, 0, 100, &u))
+        return bad("--retries", optarg, "expected 0 to 100");
+      c->o.retries = (unsigned)u;
+      break;
+    case 's':
+      seq = 1;
+      break;
+    case OPT_COMPARE:
+      cmp = 1;
+      break;
+    case OPT_MAX_REDIRS:
+      if (parse_uint(optarg, 0, 1000, &u))
+        return bad("--max-redirs", optarg, "expected 0 to 1000");
+      c->o.max_redirs = (unsigned)u;
+      break;
+    case OPT_NO_FOLLOW:
+      c->o.follow = 0;
+      break;
+    case OPT_TIMEOUT:
+      if (parse_double(optarg, 0.001, 86400, &d))
+        return bad("--timeout", optarg, "expected seconds > 0");
+      c->o.timeout = d;
+      break;
+    case OPT_CONNECT_TIMEOUT:
+      if (parse_double(optarg, 0.001, 86400, &d))
+        return bad("--connect-timeout", optarg, "expected seconds > 0");
+      c->o.connect_timeout = d;
+      break;
+    case 'A':
+      c->o.user_agent = optarg;
+      break;
+    case 'H':
+      if (!strchr(optarg, ':'))
+        return bad("--header", optarg, "expected 'Name: value'");
+      c->headers[c->nheaders++] = optarg;
+      break;
+    case 'k':
+      c->o.insecure = 1;
+      break;
+    case OPT_HTTP11:
+      c->o.http_version = AFETCH_HTTP_1_1;
+      break;
+    case OPT_HTTP2:
+      c->o.http_version = AFETCH_HTTP_2;
+      break;
+    case OPT_MAX_SIZE:
+      if (parse_size(optarg, &c->o.max_body))
+        return bad("--max-size", optarg, "expected bytes, e.g. 1000, 64K, 16M");
+      break;
+    case OPT_DEFAULT_SCHEME:
+      if (strcmp(optarg, "http") != 0 && strcmp(optarg, "https") != 0)
+        return bad("--default-scheme", optarg, "expected http or https");
+      c->o.default_scheme = optarg;
+      break;
+    case OPT_SNIPPET_LEN:
+      if (parse_uint(optarg, 0, 100000, &u))
+        return bad("--snippet-len", optarg, "expected 0 to 100000");
+      c->o.snippet_len = (unsigned)u;
+      break;
+    case OPT_JSON:
+      c->json = 1;
+      break;
+    case OPT_ORDER:
+      if (strcmp(optarg, "input") == 0)
+        c->o.order_input = 1;
+      else if (strcmp(optarg, "completion") == 0)
+        c->o.order_input = 0;
+      else
+        return bad("--order", optarg, "expected input or completion");
+      break;
+    case 'q':
+      c->quiet = 1;
+      break;
+    case OPT_NO_SUMMARY:
+      c->no_summary = 1;
+      break;
+    case OPT_FAIL:
+      c->fail_http = 1;
+      break;
+    case OPT_WATERFALL:
+      c->waterfall = optarg;
+      break;
+    case OPT_SHARD: {
+      unsigned k, n;
+      char extra;
+      if (sscanf(optarg, "%u/%u%c", &k, &n, &extra) != 2 || n == 0 || k >= n ||
+          n > 1000000)
+        return bad("--shard", optarg, "expected K/N with 0 <= K < N");
+      c->o.shard_k = k;
+      c->o.shard_n = n;
+      break;
+    }
+    case OPT_HEAD:
+      c->o.head = 1;
+      break;
+    case OPT_COLOR:
+      if (strcmp(optarg, "auto") == 0)
+        c->color = COLOR_AUTO;
+      else if (strcmp(optarg, "never") == 0)
+        c->color = COLOR_NEVER;
+      else if (strcmp(optarg, "always") == 0)
+        c->color = COLOR_ALWAYS;
+      else
+        return bad("--color", optarg, "expected auto, never or always");
+      break;
+    case OPT_PROGRESS:
+      c->progress = 1;
+      break;
+    case OPT_NO_PROGRESS:
+      c->progress = 0;
+      break;
+    case 'h':
+      cli_usage(stdout);
+      return 1;
+    case 'V':
+      printf("%s\n", afetch_version_string());
+      return 1;
+    case ':':
+      fprintf(stderr, "afetch: %s needs a value\nTry 'afetch --help'.\n", name);
+      return 2;
+    default:
+      fprintf(stderr, "afetch: unknown option '%s'\nTry 'afetch --help'.\n",
+              name);
+      return 2;
+    }
+  }
+  if (seq && cmp) {
+    fprintf(stderr, "afetch: --sequential and --compare exclude each other\n");
+    return 2;
+  }
+  c->o.mode = cmp   ? AFETCH_MODE_COMPARE
+              : seq ? AFETCH_MODE_SEQUENTIAL
+                    : AFETCH_MODE_CONCURRENT;
+  if (c->nheaders)
+    c->o.headers = c->headers;
+  for (int i = optind; i < argc; i++)
+    c->inputs[c->ninputs++] = argv[i];
+  return 0;
+}
+
+void cli_args_free(cli_args_t *c)
+{
+  free(c->headers);
+  free(c->inputs);
+}

@@ -1,0 +1,36 @@
+/* What the command line prints: result lines (text or JSON Lines) on
+ * stdout, summary and progress on stderr. */
+#ifndef CLI_OUTPUT_H
+#define CLI_OUTPUT_H
+
+#include <stdio.h>
+
+#include "afetch.h"
+#include "args.h"
+
+typedef struct {
+  FILE *out;
+  const cli_args_t *args;
+  int color;         /* colour on stdout */
+  int progress;      /* progress line on stderr */
+  int progress_live; /* a progress line is on screen now */
+  int write_error;   /* errno of the first failed write to stdout */
+  char *buf;         /* JSON line buffer */
+  size_t cap;
+  uint64_t failed, http_errors;
+  double wall[2];
+  int runs;
+  void (*on_result_hook)(const afetch_result_t *r, void *ud);
+  void *hook_ud;
+} cli_out_t;
+
+void cli_out_init(cli_out_t *o, const cli_args_t *args);
+void cli_out_free(cli_out_t *o);
+void cli_out_result(cli_out_t *o, const afetch_result_t *r);
+void cli_out_summary(cli_out_t *o, const afetch_summary_t *s);
+void cli_out_progress(cli_out_t *o, const afetch_progress_t *p);
+/* Flushes stdout; records a write error. */
+void cli_out_flush(cli_out_t *o);
+void cli_out_clear_progress(cli_out_t *o);
+
+#endif

@@ -1,0 +1,302 @@
+/* Line sources read through the loop, one after the other: files with
+ * uv_fs_read (epoll refuses regular files, LIBNOTES A5), pipes and
+ * terminals as streams. Reading stops while the read-ahead window is full
+ * and resumes when the scheduler has room, so a list of any length, or a
+ * slow producer, costs bounded memory and never stalls transfers. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+#define CHUNK (64 * 1024)
+#define MAX_LINE (64 * 1024) /* longer lines are refused as too long */
+
+static void source_next(afetch_t *a);
+
+static void on_line(const char *line, size_t len, uint64_t lineno, int too_long,
+                    void *ud)
+{
+  afetch_t *a = ud;
+  af_engine_intake(a, line, len, a->line_base + lineno, too_long);
+}
+
+static int window_full(afetch_t *a)
+{
+  return a->stopping || a->queued >= a->o.read_ahead;
+}
+
+/* The in-memory list of afetch_add_url comes first, through the same
+ * splitter so trimming and comments behave as in a file. */
+static void feed_urls(afetch_t *a)
+{
+  while (a->urls_pos < a->nurls && !window_full(a)) {
+    const char *u = a->urls[a->urls_pos++];
+    af_lines_t l;
+    af_lines_init(&l, MAX_LINE);
+    af_lines_feed(&l, u, strlen(u), on_line, a);
+    af_lines_finish(&l, on_line, a);
+    a->line_base += l.lineno ? l.lineno : 1;
+    af_lines_free(&l);
+  }
+}
+
+/* COMPARE, second run: the list kept by the first. */
+static void feed_recorded(afetch_t *a)
+{
+  while (a->rec_pos < a->nrec && !window_full(a)) {
+    af_recorded_t *r = &a->rec[a->rec_pos++];
+    af_engine_intake(a, r->text, r->len, r->line, r->too_long);
+  }
+  if (a->rec_pos == a->nrec)
+    a->input_eof = 1;
+}
+
+static void source_finish(afetch_t *a, af_source_t *s)
+{
+  af_lines_finish(&a->lines, on_line, a);
+  a->line_base += a->lines.lineno;
+  af_lines_free(&a->lines);
+  af_lines_init(&a->lines, MAX_LINE);
+  s->eof = 1;
+}
+
+static void on_stream_close(uv_handle_t *h)
+{
+  (void)h;
+}
+
+static void close_source(af_source_t *s)
+{
+  if (s->open) {
+    s->open = 0;
+    uv_close((uv_handle_t *)&s->h, on_stream_close);
+  } else if (s->close_fd && s->fd >= 0) {
+    close(s->fd);
+  }
+  s->fd = -1;
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+  af_source_t *s = h->data;
+  (void)hint;
+  buf->base = s->chunk;
+  buf->len = s->chunk ? CHUNK : 0;
+}
+
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
+{
+  af_source_t *s = st->data;
+  afetch_t *a = s->engine;
+  if (n > 0) {
+    af_lines_feed(&a->lines, buf->base, (size_t)n, on_line, a);
+  } else if (n < 0) {
+    /* EOF or a read error: either way this source is over. */
+    if (n != UV_EOF)
+      a->input_error = 1;
+    uv_read_stop(st);
+    s->reading = 0;
+    source_finish(a, s);
+    close_source(s);
+    source_next(a);
+  }
+  if (window_full(a) && s->reading) {
+    uv_read_stop(st);
+    s->reading = 0;
+  }
+  af_sched_pump(a);
+  af_engine_check_end(a);
+}
+
+static void issue_fs_read(af_source_t *s);
+
+static void on_fs_read(uv_fs_t *req)
+{
+  af_source_t *s = req->data;
+  afetch_t *a = s->engine;
+  ssize_t n = req->result;
+  uv_fs_req_cleanup(req);
+  s->reading = 0;
+  if (n > 0) {
+    s->offset += n;
+    af_lines_feed(&a->lines, s->chunk, (size_t)n, on_line, a);
+    if (!window_full(a))
+      issue_fs_read(s);
+  } else {
+    if (n < 0)
+      a->input_error = 1;
+    source_finish(a, s);
+    close_source(s);
+    source_next(a);
+  }
+  af_sched_pump(a);
+  af_engine_check_end(a);
+}
+
+static void issue_fs_read(af_source_t *s)
+{
+  if (s->reading || s->eof)
+    return;
+  uv_buf_t b = uv_buf_init(s->chunk, CHUNK);
+  s->req.data = s;
+  if (uv_fs_read(s->engine->loop, &s->req, s->fd, &b, 1, s->offset,
+                 on_fs_read) != 0) {
+    s->engine->input_error = 1;
+    source_finish(s->engine, s);
+    close_source(s);
+    source_next(s->engine);
+    return;
+  }
+  s->reading = 1;
+}
+
+static int open_stream(afetch_t *a, af_source_t *s)
+{
+  int rc;
+  if (s->kind == UV_TTY)
+    rc = uv_tty_init(a->loop, &s->h.tty, s->fd, 1);
+  else
+    rc = uv_pipe_init(a->loop, &s->h.pipe, 0);
+  if (rc != 0)
+    return rc;
+  s->open = 1;
+  s->h.pipe.data = s;
+  if (s->kind != UV_TTY) {
+    rc = uv_pipe_open(&s->h.pipe, s->fd);
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}
+
+static void resume_source(afetch_t *a, af_source_t *s)
+{
+  if (s->eof || s->reading)
+    return;
+  if (s->kind == UV_FILE) {
+    issue_fs_read(s);
+    return;
+  }
+  if (!s->open && open_stream(a, s) != 0) {
+    a->input_error = 1;
+    source_finish(a, s);
+    close_source(s);
+    source_next(a);
+    return;
+  }
+  if (uv_read_start((uv_stream_t *)&s->h, on_alloc, on_read) != 0) {
+    a->input_error = 1;
+    source_finish(a, s);
+    close_source(s);
+    source_next(a);
+    return;
+  }
+  s->reading = 1;
+}
+
+static void source_next(afetch_t *a)
+{
+  if (a->src_cur && a->src_cur->eof)
+    a->src_cur = a->src_cur->next;
+  if (!a->src_cur) {
+    a->input_eof = 1;
+    return;
+  }
+  if (!window_full(a))
+    resume_source(a, a->src_cur);
+}
+
+int af_input_add_fd(afetch_t *a, int fd, int close_fd)
+{
+  af_source_t *s = calloc(1, sizeof(*s));
+  if (!s)
+    return AFETCH_ENOMEM;
+  s->chunk = malloc(CHUNK);
+  if (!s->chunk) {
+    free(s);
+    return AFETCH_ENOMEM;
+  }
+  s->fd = fd;
+  s->close_fd = close_fd;
+  s->engine = a;
+  s->kind = uv_guess_handle(fd);
+  if (s->kind == UV_UNKNOWN_HANDLE)
+    s->kind = UV_FILE; /* e.g. /dev/null: plain reads work */
+  if (a->src_tail)
+    a->src_tail->next = s;
+  else
+    a->sources = s;
+  a->src_tail = s;
+  return 0;
+}
+
+void af_input_start(afetch_t *a)
+{
+  a->input_eof = 0;
+  if (a->run == 1) {
+    feed_recorded(a);
+    return;
+  }
+  a->src_cur = a->sources;
+  af_lines_init(&a->lines, MAX_LINE);
+  af_input_resume(a);
+}
+
+void af_input_resume(afetch_t *a)
+{
+  if (a->input_eof || a->stopping)
+    return;
+  if (a->run == 1) {
+    feed_recorded(a);
+    return;
+  }
+  feed_urls(a);
+  if (a->urls_pos < a->nurls)
+    return;
+  if (!a->src_cur) {
+    a->input_eof = 1;
+    return;
+  }
+  resume_source(a, a->src_cur);
+}
+
+/* 1 while a file read is in the thread pool: the run cannot end yet. */
+int af_input_busy(const afetch_t *a)
+{
+  for (af_source_t *s = a->sources; s; s = s->next)
+    if (s->kind == UV_FILE && s->reading)
+      return 1;
+  return 0;
+}
+
+/* Stops reading (on stop or at the end of the run) and closes streams. */
+void af_input_close(afetch_t *a)
+{
+  for (af_source_t *s = a->sources; s; s = s->next) {
+    if (s->open && s->reading)
+      uv_read_stop((uv_stream_t *)&s->h);
+    if (s->kind != UV_FILE || !s->reading) {
+      s->reading = 0;
+      s->eof = 1;
+      close_source(s);
+    }
+    /* A file read in flight finishes in on_fs_read, which closes it. */
+  }
+  a->input_eof = 1;
+}
+
+void af_input_free(afetch_t *a)
+{
+  af_source_t *s = a->sources;
+  while (s) {
+    af_source_t *n = s->next;
+    if (s->close_fd && s->fd >= 0)
+      close(s->fd);
+    free(s->chunk);
+    free(s);
+    s = n;
+  }
+  a->sources = a->src_tail = a->src_cur = NULL;
+  af_lines_free(&a->lines);
+}

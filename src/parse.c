@@ -1,0 +1,89 @@
+/* Extraction runs in libuv's thread pool so a slow or hostile page never
+ * stalls the network loop (SPEC §4, LIBNOTES G). The job owns its bytes
+ * while it is away; the loop thread owns the item before and after. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "extract.h"
+
+typedef struct {
+  uv_work_t req;
+  afetch_t *a;
+  af_item_t *it;
+  char *body;
+  size_t len;
+  size_t snippet_len;
+  af_extract_t out;
+  int rc;
+} job_t;
+
+/* Bodies waiting for or in a parser at most: past this, admission pauses
+ * (sched.c), so memory stays flat however long the list. Twice libuv's
+ * default pool of 4 keeps every thread busy. */
+unsigned af_parse_max(void)
+{
+  return 8;
+}
+
+int af_parse_wanted(afetch_t *a, af_item_t *it)
+{
+  if (!a->o.parse || it->body.len == 0 || it->keep_body != 1)
+    return 0;
+  return af_is_html(it->content_type, it->body.data, it->body.len);
+}
+
+static void on_work(uv_work_t *req)
+{
+  job_t *j = req->data;
+  j->rc =
+      af_extract(j->body, j->len, j->it->content_type, j->snippet_len, &j->out);
+}
+
+static void on_after_work(uv_work_t *req, int status)
+{
+  job_t *j = req->data;
+  afetch_t *a = j->a;
+  af_item_t *it = j->it;
+  a->parsing--;
+  free(j->body);
+  if (status == 0 && j->rc == 0) {
+    it->title = j->out.title;
+    it->snippet = j->out.snippet;
+  } else {
+    af_extract_free(&j->out);
+  }
+  free(j);
+  if (a->stopping) {
+    af_sched_release(a, it);
+    af_item_free(it);
+  } else {
+    af_engine_complete(a, it);
+    af_sched_pump(a);
+  }
+  af_engine_check_end(a);
+}
+
+int af_parse_queue(afetch_t *a, af_item_t *it)
+{
+  job_t *j = calloc(1, sizeof(*j));
+  if (!j)
+    return -1;
+  j->a = a;
+  j->it = it;
+  j->snippet_len = a->o.snippet_len;
+  j->body = af_buf_detach(&it->body, &j->len);
+  if (!j->body) {
+    free(j);
+    return -1;
+  }
+  j->req.data = j;
+  if (uv_queue_work(a->loop, &j->req, on_work, on_after_work) != 0) {
+    /* Give the body back so the item still completes. */
+    free(j->body);
+    free(j);
+    return -1;
+  }
+  a->parsing++;
+  return 0;
+}

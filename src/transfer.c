@@ -1,0 +1,465 @@
+/* One URL on one easy handle: options, write and header callbacks, and the
+ * result read back when curl is done with it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine.h"
+#include "extract.h"
+#include "text.h"
+
+/* What we keep of a body for the parser: the extractor reads at most
+ * AF_EXTRACT_PREFIX_MAX bytes after charset conversion; twice that covers
+ * multi-byte charsets. Everything past it is counted, not kept. */
+#define KEEP_MAX (2u * AF_EXTRACT_PREFIX_MAX)
+
+/* Items in flight, and items sleeping before a retry, are on a list each
+ * so a stop can reach them. */
+static void list_link(af_item_t **head, af_item_t *it)
+{
+  it->fprev = NULL;
+  it->fnext = *head;
+  if (*head)
+    (*head)->fprev = it;
+  *head = it;
+}
+
+static void list_unlink(af_item_t **head, af_item_t *it)
+{
+  if (it->fprev)
+    it->fprev->fnext = it->fnext;
+  else
+    *head = it->fnext;
+  if (it->fnext)
+    it->fnext->fprev = it->fprev;
+  it->fnext = it->fprev = NULL;
+}
+
+static CURL *easy_get(afetch_t *a)
+{
+  if (a->neasy > 0)
+    return a->easy_pool[--a->neasy];
+  return curl_easy_init();
+}
+
+static void easy_put(afetch_t *a, CURL *e)
+{
+  if (a->neasy == a->capeasy) {
+    size_t cap = a->capeasy ? a->capeasy * 2 : 16;
+    CURL **p = realloc(a->easy_pool, cap * sizeof(*p));
+    if (!p) {
+      curl_easy_cleanup(e);
+      return;
+    }
+    a->easy_pool = p;
+    a->capeasy = cap;
+  }
+  curl_easy_reset(e);
+  a->easy_pool[a->neasy++] = e;
+}
+
+void af_xfer_pool_free(afetch_t *a)
+{
+  while (a->neasy > 0)
+    curl_easy_cleanup(a->easy_pool[--a->neasy]);
+  free(a->easy_pool);
+  a->easy_pool = NULL;
+  a->capeasy = 0;
+}
+
+/* Decides once, from the Content-Type, whether the body is worth keeping:
+ * non-HTML is counted but never parsed. */
+static void decide_keep(af_item_t *it)
+{
+  if (it->keep_body != -1)
+    return;
+  char *ct = NULL;
+  if (curl_easy_getinfo(it->easy, CURLINFO_CONTENT_TYPE, &ct) != CURLE_OK)
+    ct = NULL;
+  if (ct && *ct)
+    it->keep_body = af_is_html(ct, NULL, 0);
+  else
+    it->keep_body = 1; /* sniff later */
+}
+
+/* The decoded byte count is checked against max_body here, because on
+ * 7.88 CURLOPT_MAXFILESIZE neither stops a chunked body nor counts decoded
+ * bytes (LIBNOTES D): a gzip bomb is stopped by this function. */
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+  af_item_t *it = ud;
+  size_t len = size * n;
+  decide_keep(it);
+  uint64_t room = it->bytes < it->max_body ? it->max_body - it->bytes : 0;
+  size_t take = len < room ? len : (size_t)room;
+  if (it->keep_body == 1 && take > 0) {
+    if (af_buf_append(&it->body, p, take) < 0)
+      return CURL_WRITEFUNC_ERROR;
+  }
+  it->bytes += take;
+  if (take < len) {
+    it->truncated = 1;
+    return CURL_WRITEFUNC_ERROR;
+  }
+  return len;
+}
+
+int af_xfer_start(afetch_t *a, af_item_t *it)
+{
+  CURL *e = easy_get(a);
+  if (!e) {
+    it->kind = AFETCH_ERR_RESOURCE;
+    it->error = strdup("out of memory (curl_easy_init)");
+    return -1;
+  }
+  if (!it->errbuf) {
+    it->errbuf = malloc(CURL_ERROR_SIZE);
+    if (!it->errbuf) {
+      easy_put(a, e);
+      it->kind = AFETCH_ERR_RESOURCE;
+      it->error = strdup("out of memory");
+      return -1;
+    }
+  }
+  it->errbuf[0] = '\0';
+  it->easy = e;
+  it->bytes = 0;
+  it->truncated = 0;
+  it->keep_body = a->o.parse ? -1 : 0;
+  it->max_body = a->o.max_body;
+  af_buf_free(&it->body);
+  af_buf_init(&it->body, KEEP_MAX);
+
+  curl_easy_setopt(e, CURLOPT_URL, it->u.url);
+  curl_easy_setopt(e, CURLOPT_PRIVATE, it);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, it);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, it->errbuf);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  /* Rule H9: every safety limit explicitly, for redirects too. */
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, a->o.follow ? 1L : 0L);
+  curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)a->o.max_redirs);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(a->o.timeout * 1000));
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                   (long)(a->o.connect_timeout * 1000));
+  /* A server trickling under 1 byte/s for the whole timeout is cut off. */
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+                   (long)(a->o.timeout < 1 ? 1 : a->o.timeout));
+  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(e, CURLOPT_USERAGENT, a->user_agent);
+  if (a->hdr_list)
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, a->hdr_list);
+  if (a->o.insecure) {
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (a->o.http_version == AFETCH_HTTP_1_1)
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+  else if (a->o.http_version == AFETCH_HTTP_2)
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+  if (a->o.head)
+    curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+  /* Bigger reads cost less CPU per byte, but every easy handle holds one
+   * buffer: keep the default when thousands of transfers run at once. */
+  if (a->concurrency <= 256)
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 64L * 1024);
+  /* A burst to one host waits for the first connection's ALPN instead of
+   * opening one connection per transfer (rule H8). */
+  if (a->run_mode == AFETCH_MODE_CONCURRENT)
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+
+  it->t_start = uv_hrtime();
+  it->engine = a;
+  if (af_curlev_add(&a->ev, e) != 0) {
+    it->easy = NULL;
+    easy_put(a, e);
+    it->kind = AFETCH_ERR_OTHER;
+    it->error = strdup("curl_multi_add_handle failed");
+    return -1;
+  }
+  list_link(&a->flying, it);
+  return 0;
+}
+
+static afetch_errkind_t kind_of(CURLcode res)
+{
+  switch (res) {
+  case CURLE_OK:
+    return AFETCH_ERR_NONE;
+  case CURLE_URL_MALFORMAT:
+    return AFETCH_ERR_INVALID_URL;
+  case CURLE_UNSUPPORTED_PROTOCOL:
+    return AFETCH_ERR_SCHEME;
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_RESOLVE_PROXY:
+    return AFETCH_ERR_DNS;
+  case CURLE_COULDNT_CONNECT:
+    return AFETCH_ERR_CONNECT;
+  case CURLE_OPERATION_TIMEDOUT:
+    return AFETCH_ERR_TIMEOUT;
+  case CURLE_TOO_MANY_REDIRECTS:
+    return AFETCH_ERR_REDIRECTS;
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CIPHER:
+  case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_SSL_ISSUER_ERROR:
+  case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+  case CURLE_SSL_INVALIDCERTSTATUS:
+  case CURLE_SSL_SHUTDOWN_FAILED:
+  case CURLE_SSL_ENGINE_INITFAILED:
+  case CURLE_SSL_CRL_BADFILE:
+    return AFETCH_ERR_TLS;
+  case CURLE_RECV_ERROR:
+  case CURLE_SEND_ERROR:
+  case CURLE_PARTIAL_FILE:
+  case CURLE_GOT_NOTHING:
+    return AFETCH_ERR_RECV;
+  case CURLE_WEIRD_SERVER_REPLY:
+  case CURLE_BAD_CONTENT_ENCODING:
+  case CURLE_HTTP2:
+  case CURLE_HTTP2_STREAM:
+  case CURLE_HTTP3:
+  case CURLE_RANGE_ERROR:
+    return AFETCH_ERR_PROTOCOL;
+  case CURLE_OUT_OF_MEMORY:
+    return AFETCH_ERR_RESOURCE;
+  default:
+    return AFETCH_ERR_OTHER;
+  }
+}
+
+static double stamp_ms(CURL *e, CURLINFO info)
+{
+  curl_off_t v = 0;
+  if (curl_easy_getinfo(e, info, &v) != CURLE_OK || v < 0)
+    return 0;
+  return (double)v / 1000.0;
+}
+
+static double pos(double v)
+{
+  return v > 0 ? v : 0;
+}
+
+/* Durations from curl's cumulative stamps (LIBNOTES E, rule H10). */
+static void read_timing(af_item_t *it, CURL *e)
+{
+  double lookup = stamp_ms(e, CURLINFO_NAMELOOKUP_TIME_T);
+  double conn = stamp_ms(e, CURLINFO_CONNECT_TIME_T);
+  double app = stamp_ms(e, CURLINFO_APPCONNECT_TIME_T);
+  long nconn = 0;
+  curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &nconn);
+  it->reused = nconn == 0 && it->status > 0;
+  if (it->reused) {
+    it->tm.dns = it->tm.connect = it->tm.tls = 0;
+  } else {
+    it->tm.dns = pos(lookup);
+    it->tm.connect = pos(conn - lookup);
+    it->tm.tls = app > 0 ? pos(app - conn) : 0;
+  }
+  it->tm.ttfb = pos(stamp_ms(e, CURLINFO_STARTTRANSFER_TIME_T));
+  it->tm.total = pos(stamp_ms(e, CURLINFO_TOTAL_TIME_T));
+}
+
+static const char *version_name(long v)
+{
+  switch (v) {
+  case CURL_HTTP_VERSION_1_0:
+    return "1.0";
+  case CURL_HTTP_VERSION_1_1:
+    return "1.1";
+  case CURL_HTTP_VERSION_2_0:
+    return "2";
+  case CURL_HTTP_VERSION_3:
+    return "3";
+  default:
+    return NULL;
+  }
+}
+
+static char *clean_dup(const char *s)
+{
+  return s ? af_text_clean(s, strlen(s), 0) : NULL;
+}
+
+static void set_error(af_item_t *it, CURLcode res)
+{
+  CURL *e = it->easy;
+  const char *msg = it->errbuf[0] ? it->errbuf : curl_easy_strerror(res);
+  char tmp[CURL_ERROR_SIZE + 256];
+  if (res == CURLE_UNSUPPORTED_PROTOCOL && it->redirects > 0) {
+    char *to = NULL;
+    curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &to);
+    char *red = to ? af_url_redact(to) : NULL;
+    snprintf(tmp, sizeof(tmp),
+             "redirect refused: only http and https are allowed (to %s)",
+             red ? red : "?");
+    free(red);
+    msg = tmp;
+  } else if (res == CURLE_UNSUPPORTED_PROTOCOL) {
+    snprintf(tmp, sizeof(tmp), "scheme not allowed: %s", msg);
+    msg = tmp;
+  }
+  free(it->error);
+  it->error = af_text_clean(msg, strlen(msg), 0);
+}
+
+static int retryable(afetch_t *a, af_item_t *it, CURLcode res)
+{
+  if (a->stopping || (unsigned)it->retries >= a->o.retries)
+    return 0;
+  if (res == CURLE_OK)
+    return it->status == 429 || (it->status >= 500 && it->status <= 599);
+  return res == CURLE_COULDNT_CONNECT || res == CURLE_OPERATION_TIMEDOUT ||
+         res == CURLE_GOT_NOTHING || res == CURLE_RECV_ERROR ||
+         res == CURLE_SEND_ERROR || res == CURLE_PARTIAL_FILE;
+}
+
+static void on_retry_close(uv_handle_t *h)
+{
+  free(h);
+}
+
+static void on_retry(uv_timer_t *t)
+{
+  af_item_t *it = t->data;
+  afetch_t *a = it->engine;
+  it->retry_timer = NULL;
+  uv_close((uv_handle_t *)t, on_retry_close);
+  list_unlink(&a->waiting, it);
+  a->retrying--;
+  it->retries++;
+  af_sched_requeue(a, it);
+  af_sched_pump(a);
+  af_engine_check_end(a);
+}
+
+/* Backoff: 250 ms doubling per attempt, at most 10 s; a Retry-After from
+ * the server wins, capped at the transfer timeout. */
+static uint64_t retry_delay_ms(afetch_t *a, af_item_t *it)
+{
+  uint64_t ms = 250ull << (it->retries < 6 ? it->retries : 6);
+  if (ms > 10000)
+    ms = 10000;
+  if (it->retry_after_s > 0) {
+    uint64_t ra = (uint64_t)it->retry_after_s * 1000;
+    uint64_t cap = (uint64_t)(a->o.timeout * 1000);
+    ms = ra < cap ? ra : cap;
+  }
+  return ms;
+}
+
+static int schedule_retry(afetch_t *a, af_item_t *it)
+{
+  uv_timer_t *t = malloc(sizeof(*t));
+  if (!t)
+    return -1;
+  if (uv_timer_init(a->loop, t) != 0) {
+    free(t);
+    return -1;
+  }
+  t->data = it;
+  it->engine = a;
+  if (uv_timer_start(t, on_retry, retry_delay_ms(a, it), 0) != 0) {
+    uv_close((uv_handle_t *)t, on_retry_close);
+    return -1;
+  }
+  it->retry_timer = t;
+  list_link(&a->waiting, it);
+  a->retrying++;
+  return 0;
+}
+
+/* Forgets the previous attempt's result before a retry. */
+static void reset_result(af_item_t *it)
+{
+  free(it->error);
+  free(it->content_type);
+  free(it->effective_url);
+  it->error = it->content_type = it->effective_url = NULL;
+  it->status = 0;
+  it->kind = AFETCH_ERR_NONE;
+  af_buf_free(&it->body);
+}
+
+void af_xfer_done(afetch_t *a, CURL *e, CURLcode res)
+{
+  af_item_t *it = NULL;
+  curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&it);
+  if (!it || it->easy != e)
+    return; /* not ours */
+
+  long code = 0;
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+  it->status = (int)code;
+  curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &it->redirects);
+  long ver = 0;
+  curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &ver);
+  it->http_version = it->status ? version_name(ver) : NULL;
+  char *ct = NULL;
+  curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct);
+  free(it->content_type);
+  it->content_type = clean_dup(ct);
+  char *eff = NULL;
+  curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff);
+  free(it->effective_url);
+  it->effective_url = (eff && it->status) ? af_url_redact(eff) : NULL;
+  curl_off_t ra = 0;
+  curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &ra);
+  it->retry_after_s = ra > 0 && ra < 86400 ? (int)ra : 0;
+  read_timing(it, e);
+
+  /* A body cut at --max-size is a success, marked truncated. */
+  if (res == CURLE_WRITE_ERROR && it->truncated)
+    res = CURLE_OK;
+  if (res != CURLE_OK) {
+    it->kind = kind_of(res);
+    set_error(it, res);
+  }
+
+  it->easy = NULL;
+  easy_put(a, e);
+  list_unlink(&a->flying, it);
+  af_sched_slot_free(a, it);
+
+  if (retryable(a, it, res)) {
+    reset_result(it);
+    if (schedule_retry(a, it) == 0)
+      return;
+  }
+  if (res == CURLE_OK && af_parse_wanted(a, it)) {
+    if (af_parse_queue(a, it) == 0)
+      return;
+  }
+  af_engine_complete(a, it);
+}
+
+/* On stop: every transfer in flight is taken from curl and dropped. */
+void af_xfer_abort_all(afetch_t *a)
+{
+  while (a->flying) {
+    af_item_t *it = a->flying;
+    list_unlink(&a->flying, it);
+    af_curlev_remove(&a->ev, it->easy);
+    easy_put(a, it->easy);
+    it->easy = NULL;
+    af_sched_slot_free(a, it);
+    af_sched_release(a, it);
+    af_item_free(it);
+  }
+  while (a->waiting) {
+    af_item_t *it = a->waiting;
+    list_unlink(&a->waiting, it);
+    uv_close((uv_handle_t *)it->retry_timer, on_retry_close);
+    it->retry_timer = NULL;
+    a->retrying--;
+    af_sched_release(a, it);
+    af_item_free(it);
+  }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what afetch needs to build, test and benchmark on Debian 12, if
+# it is missing. Usage: deps.sh [build|test|bench]  (each includes the ones
+# before it). Safe to run again: it asks apt only for what is not there.
+set -euo pipefail
+level=${1:-build}
+pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libuv1-dev
+      libgumbo-dev zlib1g-dev)
+if [ "$level" = test ] || [ "$level" = bench ]; then
+  pkgs+=(libcmocka-dev clang libclang-rt-14-dev valgrind jq curl
+         librsvg2-bin libxml2-utils netpbm nginx-light openssl
+         python3 python3-yaml parallel tmux file dpkg-dev)
+fi
+if [ "$level" = bench ]; then
+  pkgs+=(python3-aiohttp python3-bs4 python3-lxml python3-requests
+         gnuplot-nox hyperfine)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+    missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}" >&2
+SUDO=
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
