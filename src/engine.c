@@ -61,7 +61,7 @@ void af_engine_intake(afetch_t *a, const char *line, size_t len,
   if (too_long) {
     it->bad = AFETCH_ERR_INVALID_URL;
     snprintf(err, sizeof(err), "invalid URL: line longer than %zu bytes", len);
-    it->u.display = af_text_clean(line, len < 120 ? len : 120, 0);
+    it->u.display = af_url_redact_raw(line, len, 1, 120);
   } else {
     it->bad =
         af_url_parse(line, len, a->default_scheme, &it->u, err, sizeof(err));

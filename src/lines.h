@@ -25,7 +25,7 @@ typedef struct {
   af_buf_t cur;
   uint64_t lineno;
   int too_long;
-  int started; /* past the first bytes (BOM check done) */
+  int started;     /* past the first bytes (BOM check done) */
   size_t bom_seen; /* bytes of a possible BOM matched so far */
   int state;       /* where in the current physical line (lines.c) */
 } af_lines_t;

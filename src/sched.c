@@ -267,6 +267,8 @@ static void host_done(afetch_t *a, af_host_t *h)
   heap_update(a, h);
 }
 
+static void admit(afetch_t *a);
+
 static void on_rate(uv_timer_t *t)
 {
   afetch_t *a = t->data;
@@ -295,10 +297,26 @@ static int rate_ok(afetch_t *a)
   return 0;
 }
 
+/* Starts what may start; then tops up the read-ahead window and, if that
+ * brought new lines, tries again (an invalid line completes at once, so
+ * a list of them must not stall waiting for a completion to pump). */
 void af_sched_pump(afetch_t *a)
 {
   if (!a->running || a->stopping)
     return;
+  for (;;) {
+    admit(a);
+    if (a->queued >= a->o.read_ahead || a->stopping)
+      break;
+    uint64_t before = a->n_read;
+    af_input_resume(a);
+    if (a->n_read == before)
+      break;
+  }
+}
+
+static void admit(afetch_t *a)
+{
   while (a->nheap > 0 && !a->fatal && !a->stopping) {
     af_host_t *h = a->heap[0];
     af_item_t *it = h->head;
@@ -332,8 +350,6 @@ void af_sched_pump(afetch_t *a)
       af_engine_complete(a, it);
     }
   }
-  if (a->queued < a->o.read_ahead)
-    af_input_resume(a);
 }
 
 /* A transfer ended: its slot is free. Called before retry or completion. */

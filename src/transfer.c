@@ -167,9 +167,14 @@ int af_xfer_start(afetch_t *a, af_item_t *it)
    * buffer: keep the default when thousands of transfers run at once. */
   if (a->concurrency <= 256)
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 64L * 1024);
-  /* A burst to one host waits for the first connection's ALPN instead of
-   * opening one connection per transfer (rule H8). */
-  if (a->run_mode == AFETCH_MODE_CONCURRENT)
+  /* A burst to one https host waits for the first connection's ALPN
+   * instead of opening one connection per transfer (rule H8). Over plain
+   * http nothing can be multiplexed, and PIPEWAIT would hold every
+   * transfer of a burst until the first response arrives (measured: 20
+   * transfers of 300 ms took 609 ms), so it is https only. */
+  if (a->run_mode == AFETCH_MODE_CONCURRENT &&
+      a->o.http_version != AFETCH_HTTP_1_1 &&
+      strncmp(it->u.url, "https:", 6) == 0)
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 
   it->t_start = uv_hrtime();

@@ -45,4 +45,12 @@ void af_url_free(af_url_t *u);
  * memory runs out. */
 char *af_url_redact(const char *url);
 
+/* Redacted, cleaned copy (free()) of s[0..len), text that may not parse as
+ * a URL at all, such as a failed line: any password hidden, erring towards
+ * hiding too much; cut at max_chars code points (0: no limit). cut: s is
+ * only the start of the text (a line past max_line), so a ':' after the
+ * scheme with no '@' after it hides the rest. NULL only if memory runs
+ * out. */
+char *af_url_redact_raw(const char *s, size_t len, int cut, size_t max_chars);
+
 #endif
