@@ -14,7 +14,7 @@ echo "== release build + tests"
 cmake -S "$root" -B "$out/release" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DAFETCH_WERROR=ON >/dev/null
 cmake --build "$out/release" -j"$jobs" >/dev/null
-(cd "$out/release" && ctest --output-on-failure -j"$jobs")
+(cd "$out/release" && ctest --output-on-failure -j"$jobs" -LE memcheck)
 [ "${1:-}" = quick ] && exit 0
 
 echo "== AddressSanitizer + UBSan build + tests"
@@ -23,10 +23,10 @@ cmake -S "$root" -B "$out/asan" -DCMAKE_BUILD_TYPE=Debug -DAFETCH_WERROR=ON \
 cmake --build "$out/asan" -j"$jobs" >/dev/null
 (cd "$out/asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --output-on-failure -j"$jobs" -LE nosan)
+  ctest --output-on-failure -j"$jobs" -LE "nosan|memcheck")
 
 echo "== valgrind memcheck over the integration tests"
-(cd "$out/release" && AF_VALGRIND=1 ctest --output-on-failure -L memcheck)
+(cd "$out/release" && ctest --output-on-failure -j"$jobs" -L memcheck)
 
 echo "== fuzz targets (bounded time)"
 CC=clang cmake -S "$root" -B "$out/fuzz" -DAFETCH_FUZZ=ON -DAFETCH_TESTS=OFF \
