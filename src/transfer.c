@@ -10,9 +10,10 @@
 #include "text.h"
 
 /* What we keep of a body for the parser: the extractor reads at most
- * AF_EXTRACT_PREFIX_MAX bytes after charset conversion; twice that covers
- * multi-byte charsets. Everything past it is counted, not kept. */
-#define KEEP_MAX (2u * AF_EXTRACT_PREFIX_MAX)
+ * AF_EXTRACT_PREFIX_MAX bytes after charset conversion, which never
+ * shrinks a body's prefix. Everything past it is counted, not kept, so 50
+ * gzip bombs in flight cost 40 MiB, not 50 x --max-size. */
+#define KEEP_MAX AF_EXTRACT_PREFIX_MAX
 
 /* Items in flight, and items sleeping before a retry, are on a list each
  * so a stop can reach them. */
@@ -298,17 +299,15 @@ static void set_error(af_item_t *it, CURLcode res)
   CURL *e = it->easy;
   const char *msg = it->errbuf[0] ? it->errbuf : curl_easy_strerror(res);
   char tmp[CURL_ERROR_SIZE + 256];
-  if (res == CURLE_UNSUPPORTED_PROTOCOL && it->redirects > 0) {
-    char *to = NULL;
-    curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &to);
-    char *red = to ? af_url_redact(to) : NULL;
+  /* After a refused redirect the effective URL is the refused target. */
+  char *to = NULL;
+  curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &to);
+  if (res == CURLE_UNSUPPORTED_PROTOCOL && it->redirects > 0 && to) {
+    char *red = af_url_redact(to);
     snprintf(tmp, sizeof(tmp),
              "redirect refused: only http and https are allowed (to %s)",
              red ? red : "?");
     free(red);
-    msg = tmp;
-  } else if (res == CURLE_UNSUPPORTED_PROTOCOL) {
-    snprintf(tmp, sizeof(tmp), "scheme not allowed: %s", msg);
     msg = tmp;
   }
   free(it->error);
@@ -425,6 +424,11 @@ void af_xfer_done(afetch_t *a, CURL *e, CURLcode res)
     res = CURLE_OK;
   if (res != CURLE_OK) {
     it->kind = kind_of(res);
+    /* Our own URL check lets only http and https through, so curl's
+     * "unsupported protocol" means a refused redirect, or a status line
+     * with a version curl does not know: a protocol error. */
+    if (res == CURLE_UNSUPPORTED_PROTOCOL && it->redirects == 0)
+      it->kind = AFETCH_ERR_PROTOCOL;
     set_error(it, res);
   }
 

@@ -21,7 +21,7 @@ echo "== AddressSanitizer + UBSan build + tests"
 cmake -S "$root" -B "$out/asan" -DCMAKE_BUILD_TYPE=Debug -DAFETCH_WERROR=ON \
   -DAFETCH_SANITIZE=ON >/dev/null
 cmake --build "$out/asan" -j"$jobs" >/dev/null
-(cd "$out/asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+(cd "$out/asan" && AF_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --output-on-failure -j"$jobs" -LE "nosan|memcheck")
 

@@ -37,7 +37,11 @@ assert_eq "$(af_stat .connections_current)" 0 "connections closed"
 # | head -1: quiet and prompt, long before 2000 URLs of 50 ms are done.
 for i in $(seq 2000); do echo "$AF_BASE/delay/50/$i"; done >"$tmp/many.txt"
 start=$(date +%s%N)
+set +e
 "$AFETCH" -c 10 "$tmp/many.txt" 2>"$tmp/err2.txt" | head -1 >"$tmp/one.txt"
+rc=${PIPESTATUS[0]}
+set -e
+assert_eq "$rc" 141 "exit status when the reader went away"
 ms=$((($(date +%s%N) - start) / 1000000))
 assert_eq "$(wc -l <"$tmp/one.txt")" 1 "head got its line"
 [ ! -s "$tmp/err2.txt" ] || fail "noise on stderr: $(cat "$tmp/err2.txt")"

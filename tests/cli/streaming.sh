@@ -21,8 +21,9 @@ mkfifo "$tmp/fifo"
   curl -s "$AF_BASE/log" | grep -q /page/first || echo "NOT-STREAMED"
   echo "$AF_BASE/page/second"
 ) >"$tmp/fifo" &
+producer=$!
 "$AFETCH" --no-summary <"$tmp/fifo" >"$tmp/out.txt"
-wait
+wait "$producer"
 grep -q NOT-STREAMED "$tmp/out.txt" && fail "afetch waited for the end of input"
 assert_eq "$(grep -c '^200 ' "$tmp/out.txt")" 2 "both fetched"
 

@@ -9,7 +9,7 @@ pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libuv1-dev
 if [ "$level" = test ] || [ "$level" = bench ]; then
   pkgs+=(libcmocka-dev clang libclang-rt-14-dev valgrind jq curl
          librsvg2-bin libxml2-utils netpbm nginx-light openssl
-         python3 python3-yaml parallel tmux file dpkg-dev)
+         python3 python3-yaml parallel tmux file dpkg-dev time groff man-db)
 fi
 if [ "$level" = bench ]; then
   pkgs+=(python3-aiohttp python3-bs4 python3-lxml python3-requests
