@@ -5,8 +5,7 @@
 set -euo pipefail
 source "$AF_SRC/tests/cli/lib.sh"
 af_start_server
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' RETURN
+tmp=$(mktemp -d -p "$AF_TMP")
 
 cat >"$tmp/urls.txt" <<EOT
 # a comment, then a blank line

@@ -4,8 +4,7 @@
 set -euo pipefail
 source "$AF_SRC/tests/cli/lib.sh"
 af_start_server
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' RETURN
+tmp=$(mktemp -d -p "$AF_TMP")
 
 # The case: 200 URLs of 300 ms with -c 20 (all one host).
 for i in $(seq 200); do echo "$AF_BASE/delay/300/$i"; done >"$tmp/u.txt"

@@ -3,8 +3,7 @@
 set -euo pipefail
 source "$AF_SRC/tests/cli/lib.sh"
 af_start_server
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' RETURN
+tmp=$(mktemp -d -p "$AF_TMP")
 bin=$AF_BUILD
 
 "$bin/example_titles" "$AF_BASE/page/t1" "$AF_BASE/page/t2" >"$tmp/t.txt"

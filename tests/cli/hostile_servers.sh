@@ -5,8 +5,7 @@
 set -euo pipefail
 source "$AF_SRC/tests/cli/lib.sh"
 af_start_server
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' RETURN
+tmp=$(mktemp -d -p "$AF_TMP")
 q() { jq -r "select(.line == $1) | $2" "$tmp/out.json"; }
 
 cat >"$tmp/u.txt" <<EOT

@@ -86,7 +86,7 @@ assert_ge() {
 af_cleanup() {
   local pid n
   for pid in "${af__pids[@]}"; do
-    [[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null
+    [[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null || true
   done
   for pid in "${af__pids[@]}"; do
     [[ -n $pid ]] || continue
@@ -94,8 +94,8 @@ af_cleanup() {
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.02
     done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   done
   af__pids=()
   [[ -n ${AF_TMP:-} && -d $AF_TMP ]] && rm -rf "$AF_TMP"

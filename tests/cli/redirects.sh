@@ -4,8 +4,7 @@
 set -euo pipefail
 source "$AF_SRC/tests/cli/lib.sh"
 af_start_server
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' RETURN
+tmp=$(mktemp -d -p "$AF_TMP")
 enc() { jq -rn --arg u "$1" '$u | @uri'; }
 
 cat >"$tmp/u.txt" <<EOT

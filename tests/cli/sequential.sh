@@ -4,8 +4,7 @@
 set -euo pipefail
 source "$AF_SRC/tests/cli/lib.sh"
 af_start_server
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' RETURN
+tmp=$(mktemp -d -p "$AF_TMP")
 
 for i in $(seq 12); do echo "$AF_BASE/delay/$((13 - i))0/s$i"; done \
   >"$tmp/u.txt"

@@ -4,8 +4,7 @@
 set -euo pipefail
 source "$AF_SRC/tests/cli/lib.sh"
 af_start_server
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' RETURN
+tmp=$(mktemp -d -p "$AF_TMP")
 
 for i in $(seq 10); do echo "$AF_BASE/delay/20000/$i"; done >"$tmp/slow.txt"
 "$AFETCH" -c 10 --per-host 10 "$tmp/slow.txt" >"$tmp/out.txt" \

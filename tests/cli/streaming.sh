@@ -5,8 +5,7 @@
 set -euo pipefail
 source "$AF_SRC/tests/cli/lib.sh"
 af_start_server
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' RETURN
+tmp=$(mktemp -d -p "$AF_TMP")
 
 # A producer that writes the second URL only after the server has seen the
 # first: if afetch waited for the end of its input, this would never end

@@ -7,11 +7,14 @@ set -euo pipefail
 source "$AF_SRC/tests/cli/lib.sh"
 command -v nginx >/dev/null || fail "nginx is not installed (tests/scripts/deps.sh test)"
 af_start_server
-tmp=$(mktemp -d)
+tmp=$(mktemp -d -p "$AF_TMP")
 ngx_pid=
 cleanup() {
-  [ -n "$ngx_pid" ] && kill "$ngx_pid" 2>/dev/null
-  rm -rf "$tmp"
+  if [ -n "$ngx_pid" ]; then
+    kill "$ngx_pid" 2>/dev/null || true
+    wait "$ngx_pid" 2>/dev/null || true
+  fi
+  af_cleanup
 }
 trap cleanup EXIT
 
