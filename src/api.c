@@ -123,7 +123,8 @@ AFETCH_API int afetch_new(afetch_t **out, struct uv_loop_s *loop,
       goto fail;
     }
     a->own_loop = 1;
-  } else {
+  }
+  else {
     a->loop = loop;
   }
   af_sched_init(a);

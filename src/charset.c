@@ -260,10 +260,12 @@ static unsigned char lower(unsigned char c)
  * not UTF-16): WHATWG says to read it as UTF-8 then. */
 static const char *lookup(const char *s, size_t n, int from_meta)
 {
-  while (n > 0 && (is_ws((unsigned char)s[0]) || s[0] == '"' || s[0] == '\''))
-    s++, n--;
-  while (n > 0 &&
-         (is_ws((unsigned char)s[n - 1]) || s[n - 1] == '"' || s[n - 1] == '\''))
+  while (n > 0 && (is_ws((unsigned char)s[0]) || s[0] == '"' || s[0] == '\'')) {
+    s++;
+    n--;
+  }
+  while (n > 0 && (is_ws((unsigned char)s[n - 1]) || s[n - 1] == '"' ||
+                   s[n - 1] == '\''))
     n--;
   char l[32];
   if (n == 0 || n >= sizeof l)
@@ -612,8 +614,7 @@ static int from_utf8(const char *s, size_t n, af_buf_t *out)
 /* iconv stops at the first byte it cannot decode; browsers put U+FFFD
  * there and go on. Returns 0, -1 on allocation failure, 1 when the
  * converter is not available. */
-static int from_iconv(const char *name, const char *s, size_t n,
-                      af_buf_t *out)
+static int from_iconv(const char *name, const char *s, size_t n, af_buf_t *out)
 {
   iconv_t cd = iconv_open("UTF-8", name);
   if (cd == (iconv_t)-1)

@@ -170,10 +170,12 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
     uv_timer_stop(&ev->timer);
     if (ev->nerr == 0)
       uv_idle_stop(&ev->kick);
-  } else if (timeout_ms == 0) {
+  }
+  else if (timeout_ms == 0) {
     uv_timer_stop(&ev->timer);
     uv_idle_start(&ev->kick, on_kick);
-  } else {
+  }
+  else {
     if (ev->nerr == 0)
       uv_idle_stop(&ev->kick);
     uv_timer_start(&ev->timer, on_timer, (uint64_t)timeout_ms, 0);

@@ -62,7 +62,8 @@ void af_engine_intake(afetch_t *a, const char *line, size_t len,
     it->bad = AFETCH_ERR_INVALID_URL;
     snprintf(err, sizeof(err), "invalid URL: line longer than %zu bytes", len);
     it->u.display = af_url_redact_raw(line, len, 1, 120);
-  } else {
+  }
+  else {
     it->bad =
         af_url_parse(line, len, a->default_scheme, &it->u, err, sizeof(err));
   }
@@ -122,7 +123,8 @@ static void deliver(afetch_t *a, af_item_t *it)
   a->n_bytes += it->bytes;
   if (r.error) {
     a->n_failed++;
-  } else {
+  }
+  else {
     a->n_ok++;
     if (r.status >= 400)
       a->n_http_err++;

@@ -44,9 +44,23 @@ int af_is_html(const char *content_type, const char *body, size_t len)
   /* WHATWG MIME sniffing, "identifying an unknown MIME type": the HTML
    * patterns, after an optional BOM and white space. */
   static const char *const tags[] = {
-      "!doctype html", "html", "head",  "script", "iframe", "h1",
-      "div",           "font", "table", "a",      "style",  "title",
-      "b",             "body", "br",    "p",      "meta",
+      "!doctype html",
+      "html",
+      "head",
+      "script",
+      "iframe",
+      "h1",
+      "div",
+      "font",
+      "table",
+      "a",
+      "style",
+      "title",
+      "b",
+      "body",
+      "br",
+      "p",
+      "meta",
   };
   const unsigned char *p = (const unsigned char *)body;
   size_t i = 0;

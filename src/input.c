@@ -71,7 +71,8 @@ static void close_source(af_source_t *s)
   if (s->open) {
     s->open = 0;
     uv_close((uv_handle_t *)&s->h, on_stream_close);
-  } else if (s->close_fd && s->fd >= 0) {
+  }
+  else if (s->close_fd && s->fd >= 0) {
     close(s->fd);
   }
   s->fd = -1;
@@ -91,7 +92,8 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
   afetch_t *a = s->engine;
   if (n > 0) {
     af_lines_feed(&a->lines, buf->base, (size_t)n, on_line, a);
-  } else if (n < 0) {
+  }
+  else if (n < 0) {
     /* EOF or a read error: either way this source is over. */
     if (n != UV_EOF)
       a->input_error = 1;
@@ -123,7 +125,8 @@ static void on_fs_read(uv_fs_t *req)
     af_lines_feed(&a->lines, s->chunk, (size_t)n, on_line, a);
     if (!window_full(a))
       issue_fs_read(s);
-  } else {
+  }
+  else {
     if (n < 0)
       a->input_error = 1;
     source_finish(a, s);

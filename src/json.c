@@ -13,10 +13,10 @@
  * past the end are counted, not written, so no allocation is ever needed
  * and the function cannot fail. */
 typedef struct {
-  af_buf_t *b;  /* growable target, or NULL */
-  char *p;      /* fixed target of cap bytes (NUL included) */
+  af_buf_t *b; /* growable target, or NULL */
+  char *p;     /* fixed target of cap bytes (NUL included) */
   size_t cap;
-  size_t len;   /* bytes produced so far, may exceed cap */
+  size_t len; /* bytes produced so far, may exceed cap */
   int err;
 } sink_t;
 
@@ -43,8 +43,12 @@ static const char hex[] = "0123456789abcdef";
 
 static void put_u_escape(sink_t *s, unsigned c)
 {
-  char e[6] = {'\\', 'u', hex[(c >> 12) & 15], hex[(c >> 8) & 15],
-               hex[(c >> 4) & 15], hex[c & 15]};
+  char e[6] = {'\\',
+               'u',
+               hex[(c >> 12) & 15],
+               hex[(c >> 8) & 15],
+               hex[(c >> 4) & 15],
+               hex[c & 15]};
   put(s, e, sizeof e);
 }
 

@@ -50,14 +50,16 @@ static void on_after_work(uv_work_t *req, int status)
   if (status == 0 && j->rc == 0) {
     it->title = j->out.title;
     it->snippet = j->out.snippet;
-  } else {
+  }
+  else {
     af_extract_free(&j->out);
   }
   free(j);
   if (a->stopping) {
     af_sched_release(a, it);
     af_item_free(it);
-  } else {
+  }
+  else {
     af_engine_complete(a, it);
     af_sched_pump(a);
   }

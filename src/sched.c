@@ -116,11 +116,13 @@ static void heap_update(afetch_t *a, af_host_t *h)
     if (!in) {
       if (heap_push(a, h) < 0)
         a->fatal = AFETCH_ENOMEM;
-    } else {
+    }
+    else {
       sift_up(a, h->heap_idx);
       sift_down(a, h->heap_idx);
     }
-  } else if (in) {
+  }
+  else if (in) {
     heap_remove(a, h);
   }
 }

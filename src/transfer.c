@@ -264,7 +264,8 @@ static void read_timing(af_item_t *it, CURL *e)
   it->reused = nconn == 0 && it->status > 0;
   if (it->reused) {
     it->tm.dns = it->tm.connect = it->tm.tls = 0;
-  } else {
+  }
+  else {
     it->tm.dns = pos(lookup);
     it->tm.connect = pos(conn - lookup);
     it->tm.tls = app > 0 ? pos(app - conn) : 0;

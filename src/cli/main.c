@@ -240,20 +240,25 @@ int main(int argc, char **argv)
   }
   if (app.out.write_error == EPIPE) {
     status = 141; /* as if killed by SIGPIPE, and quietly */
-  } else if (app.out.write_error) {
+  }
+  else if (app.out.write_error) {
     fprintf(stderr, "afetch: error writing output: %s\n",
             strerror(app.out.write_error));
     status = 1;
-  } else if (interrupted) {
+  }
+  else if (interrupted) {
     status = 130;
-  } else if (rc == AFETCH_EIO) {
+  }
+  else if (rc == AFETCH_EIO) {
     fprintf(stderr, "afetch: reading the input failed\n");
     status = 2;
-  } else if (rc != 0) {
+  }
+  else if (rc != 0) {
     fprintf(stderr, "afetch: %s\n", afetch_strerror(rc));
     status = 1;
-  } else if (status == 0 && (app.out.failed > 0 ||
-                             (args.fail_http && app.out.http_errors > 0))) {
+  }
+  else if (status == 0 && (app.out.failed > 0 ||
+                           (args.fail_http && app.out.http_errors > 0))) {
     status = 1;
   }
   cli_out_free(&app.out);

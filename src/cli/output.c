@@ -110,11 +110,14 @@ static void text_line(cli_out_t *o, const afetch_result_t *r)
   if (r->error) {
     fprintf(o->out, "  %s%s: %s%s", o->color ? C_RED : "",
             afetch_errkind_name(r->error_kind), r->error, rs);
-  } else if (r->title && *r->title) {
+  }
+  else if (r->title && *r->title) {
     fprintf(o->out, "  %s%s", r->title, r->truncated ? " [truncated]" : "");
-  } else if (r->snippet && *r->snippet) {
+  }
+  else if (r->snippet && *r->snippet) {
     fprintf(o->out, "  %s%s%s", o->color ? C_DIM : "", r->snippet, rs);
-  } else if (r->content_type) {
+  }
+  else if (r->content_type) {
     /* Non-HTML is not parsed: its content type stands in for a title. */
     fprintf(o->out, "  %s[%s]%s", o->color ? C_DIM : "", r->content_type, rs);
   }

@@ -258,6 +258,13 @@ assert n == 4, "the local run below assumes 4 shards"
 open(sys.argv[2], "w").write(c["args"][0] + "\n")
 EOF
 
+# The recipe for one's own list drops exactly the sample ConfigMap.
+sed '1,/^---$/d' "$job" >"$d/job-only.yaml"
+kinds=$(python3 -c 'import sys, yaml
+print(" ".join(d["kind"] for d in yaml.safe_load_all(open(sys.argv[1])) if d))' \
+  "$d/job-only.yaml")
+assert_eq "$kinds" "PersistentVolumeClaim Job" "the Job file without its ConfigMap"
+
 # Run the Job's exact shell command locally for every index, with /data and
 # /out pointing here, and merge the parts as docs/SHARDING.md says: the
 # result is the same as the shards above.
