@@ -103,6 +103,7 @@ typedef struct {
   double start_ms;     /* when the (last) attempt started, from run start */
   const char *title;   /* NULL if none */
   const char *snippet; /* NULL if none */
+  const char *saved_as; /* output_dir: the file name in it, or NULL */
 } afetch_result_t;
 
 /* Statistics of one run, handed to on_run_end. */

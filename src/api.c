@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "engine.h"
 
@@ -127,6 +129,14 @@ AFETCH_API int afetch_new(afetch_t **out, struct uv_loop_s *loop,
   else {
     a->loop = loop;
   }
+  a->output_dirfd = -1;
+  if (a->output_dir) {
+    a->output_dirfd = open(a->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (a->output_dirfd < 0) {
+      rc = AFETCH_EINVAL;
+      goto fail_loop;
+    }
+  }
   af_sched_init(a);
   af_buf_init(&a->lines.cur, 0);
   /* The handles: each is closed in afetch_free, none keeps the loop alive
@@ -151,6 +161,8 @@ AFETCH_API int afetch_new(afetch_t **out, struct uv_loop_s *loop,
   return 0;
 
 fail_loop:
+  if (a->output_dirfd >= 0)
+    close(a->output_dirfd);
   if (a->own_loop) {
     uv_loop_close(a->loop);
     free(a->loop);
@@ -269,6 +281,8 @@ AFETCH_API void afetch_free(afetch_t *a)
   free(a->user_agent);
   free(a->default_scheme);
   free(a->output_dir);
+  if (a->output_dirfd >= 0)
+    close(a->output_dirfd);
 
   int own = a->own_loop;
   uv_loop_t *loop = a->loop;

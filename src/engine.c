@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "text.h"
@@ -22,6 +23,9 @@ void af_item_free(af_item_t *it)
   free(it->effective_url);
   free(it->title);
   free(it->snippet);
+  free(it->saved_as);
+  if (it->save_fd >= 0)
+    close(it->save_fd);
   free(it);
 }
 
@@ -56,6 +60,7 @@ void af_engine_intake(afetch_t *a, const char *line, size_t len,
     return;
   }
   it->line = lineno;
+  it->save_fd = -1;
   af_buf_init(&it->body, 0);
   char err[256];
   if (too_long) {
@@ -118,6 +123,7 @@ static void deliver(afetch_t *a, af_item_t *it)
   }
   r.title = it->title;
   r.snippet = it->snippet;
+  r.saved_as = it->save_err ? NULL : it->saved_as;
 
   a->n_done++;
   a->n_bytes += it->bytes;

@@ -48,6 +48,9 @@ struct af_item {
   char *errbuf;
   afetch_t *engine;
   af_item_t *fnext, *fprev; /* the in-flight list */
+  int save_fd;              /* -o: the open file, or -1 */
+  int save_err;             /* -o: errno of a failed save */
+  char *saved_as;           /* -o: the file name in the directory */
 
   /* The result, once the transfer is over. */
   int status;
@@ -107,6 +110,7 @@ struct afetch {
   char *user_agent;
   char *default_scheme;
   char *output_dir;
+  int output_dirfd; /* -o DIR, opened once; -1 when not saving */
   struct curl_slist *hdr_list;
 
   /* Inputs. */

@@ -327,6 +327,10 @@ static void format_result(sink_t *s, const afetch_result_t *r)
   put_strz(s, r->title);
   puts_(s, ",\"snippet\":");
   put_strz(s, r->snippet);
+  if (r->saved_as) {
+    puts_(s, ",\"saved_as\":");
+    put_strz(s, r->saved_as);
+  }
   if (r->run) {
     puts_(s, ",\"run\":");
     put_i64(s, r->run);

@@ -4,9 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "extract.h"
+#include "save.h"
 #include "text.h"
 
 /* What we keep of a body for the parser: the extractor reads at most
@@ -87,6 +90,23 @@ static void decide_keep(af_item_t *it)
 /* The decoded byte count is checked against max_body here, because on
  * 7.88 CURLOPT_MAXFILESIZE neither stops a chunked body nor counts decoded
  * bytes (LIBNOTES D): a gzip bomb is stopped by this function. */
+/* -o DIR: the file is opened at the first byte, so a failed transfer
+ * leaves no empty file behind. A failed write fails the transfer. */
+static int save_bytes(af_item_t *it, const char *p, size_t n)
+{
+  afetch_t *a = it->engine;
+  if (it->save_fd < 0) {
+    if (!it->saved_as)
+      it->saved_as = af_save_name(it->line, it->u.url);
+    if (!it->saved_as)
+      return -ENOMEM;
+    it->save_fd = af_save_open(a->output_dirfd, it->saved_as);
+    if (it->save_fd < 0)
+      return it->save_fd;
+  }
+  return af_save_write(it->save_fd, p, n);
+}
+
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
   af_item_t *it = ud;
@@ -94,9 +114,16 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
   decide_keep(it);
   uint64_t room = it->bytes < it->max_body ? it->max_body - it->bytes : 0;
   size_t take = len < room ? len : (size_t)room;
-  if (it->keep_body == 1 && take > 0) {
+  if (it->keep_body == 1 && take > 0 && it->body.len < it->body.max) {
     if (af_buf_append(&it->body, p, take) < 0)
       return CURL_WRITEFUNC_ERROR;
+  }
+  if (it->engine->output_dirfd >= 0 && take > 0) {
+    int rc = save_bytes(it, p, take);
+    if (rc < 0) {
+      it->save_err = -rc;
+      return CURL_WRITEFUNC_ERROR;
+    }
   }
   it->bytes += take;
   if (take < len) {
@@ -128,6 +155,11 @@ int af_xfer_start(afetch_t *a, af_item_t *it)
   it->bytes = 0;
   it->truncated = 0;
   it->keep_body = a->o.parse ? -1 : 0;
+  it->save_err = 0;
+  if (it->save_fd >= 0) {
+    close(it->save_fd); /* a retry starts the file again */
+    it->save_fd = -1;
+  }
   it->max_body = a->o.max_body;
   af_buf_free(&it->body);
   af_buf_init(&it->body, KEEP_MAX);
@@ -420,8 +452,13 @@ void af_xfer_done(afetch_t *a, CURL *e, CURLcode res)
   it->retry_after_s = ra > 0 && ra < 86400 ? (int)ra : 0;
   read_timing(it, e);
 
+  if (it->save_fd >= 0) {
+    if (close(it->save_fd) != 0 && !it->save_err)
+      it->save_err = errno;
+    it->save_fd = -1;
+  }
   /* A body cut at --max-size is a success, marked truncated. */
-  if (res == CURLE_WRITE_ERROR && it->truncated)
+  if (res == CURLE_WRITE_ERROR && it->truncated && !it->save_err)
     res = CURLE_OK;
   if (res != CURLE_OK) {
     it->kind = kind_of(res);
@@ -431,6 +468,15 @@ void af_xfer_done(afetch_t *a, CURL *e, CURLcode res)
     if (res == CURLE_UNSUPPORTED_PROTOCOL && it->redirects == 0)
       it->kind = AFETCH_ERR_PROTOCOL;
     set_error(it, res);
+  }
+  if (it->save_err) {
+    char msg[512];
+    snprintf(msg, sizeof(msg), "cannot save the body as %s: %s",
+             it->saved_as ? it->saved_as : "?", strerror(it->save_err));
+    free(it->error);
+    it->error = strdup(msg);
+    it->kind = AFETCH_ERR_OTHER;
+    res = CURLE_WRITE_ERROR;
   }
 
   it->easy = NULL;

@@ -11,56 +11,58 @@
 
 void cli_usage(FILE *f)
 {
-  fputs("Usage: afetch [OPTIONS] [FILE...]\n"
-        "Fetch every URL of FILE (one a line; '-' or nothing: stdin) at once\n"
-        "and print one line per URL: status, time, size, URL, title.\n"
-        "\n"
-        "Modes:\n"
-        "  -s, --sequential         one transfer at a time, in input order\n"
-        "      --compare            sequential run, then concurrent run, then "
-        "the speedup\n"
-        "\n"
-        "Concurrency:\n"
-        "  -c, --concurrency N      transfers in flight at most (50)\n"
-        "      --per-host N         transfers in flight per host (6)\n"
-        "      --rate N             new transfers per second (unlimited)\n"
-        "      --retries N          retries on connect errors, timeouts, 429, "
-        "5xx (0)\n"
-        "      --shard K/N          only hosts that hash to shard K of N "
-        "(0-based)\n"
-        "\n"
-        "HTTP:\n"
-        "      --timeout SEC        whole transfer (30)\n"
-        "      --connect-timeout SEC  (10)\n"
-        "      --max-redirs N       redirects to follow (10)\n"
-        "      --no-follow          do not follow redirects\n"
-        "  -A, --user-agent STR     (afetch/" AFETCH_VERSION ")\n"
-        "  -H, --header 'N: V'      extra request header (repeatable)\n"
-        "  -k, --insecure           do not verify TLS certificates\n"
-        "      --http1.1, --http2   HTTP version (default: negotiate)\n"
-        "      --head               send HEAD requests\n"
-        "      --max-size BYTES     decoded body kept per URL, K/M/G suffixes "
-        "(16M)\n"
-        "      --default-scheme S   for lines without one: http or https "
-        "(http)\n"
-        "\n"
-        "Output:\n"
-        "      --json               JSON Lines, one object per URL\n"
-        "      --order ORDER        completion (default) or input\n"
-        "      --snippet-len N      characters of snippet (160)\n"
-        "  -q, --quiet              only the summary\n"
-        "      --no-summary         only the results\n"
-        "      --progress, --no-progress  progress line on stderr (default: "
-        "when a terminal)\n"
-        "      --color WHEN         auto (default), never, always; NO_COLOR is "
-        "honoured\n"
-        "      --waterfall FILE.svg draw every transfer on one time axis\n"
-        "      --fail               HTTP status >= 400 counts as a failure\n"
-        "  -h, --help               this text\n"
-        "  -V, --version            versions of afetch and its libraries\n"
-        "\n"
-        "Exit: 0 all answered, 1 some failed, 2 usage, 130 interrupted.\n",
-        f);
+  fputs(
+      "Usage: afetch [OPTIONS] [FILE...]\n"
+      "Fetch every URL of FILE (one a line; '-' or nothing: stdin) at once\n"
+      "and print one line per URL: status, time, size, URL, title.\n"
+      "\n"
+      "Modes:\n"
+      "  -s, --sequential         one transfer at a time, in input order\n"
+      "      --compare            sequential run, then concurrent run, then "
+      "the speedup\n"
+      "\n"
+      "Concurrency:\n"
+      "  -c, --concurrency N      transfers in flight at most (50)\n"
+      "      --per-host N         transfers in flight per host (6)\n"
+      "      --rate N             new transfers per second (unlimited)\n"
+      "      --retries N          retries on connect errors, timeouts, 429, "
+      "5xx (0)\n"
+      "      --shard K/N          only hosts that hash to shard K of N "
+      "(0-based)\n"
+      "\n"
+      "HTTP:\n"
+      "      --timeout SEC        whole transfer (30)\n"
+      "      --connect-timeout SEC  (10)\n"
+      "      --max-redirs N       redirects to follow (10)\n"
+      "      --no-follow          do not follow redirects\n"
+      "  -A, --user-agent STR     (afetch/" AFETCH_VERSION ")\n"
+      "  -H, --header 'N: V'      extra request header (repeatable)\n"
+      "  -k, --insecure           do not verify TLS certificates\n"
+      "      --http1.1, --http2   HTTP version (default: negotiate)\n"
+      "      --head               send HEAD requests\n"
+      "  -o, --output-dir DIR     save each body in DIR (created if missing)\n"
+      "      --max-size BYTES     decoded body kept per URL, K/M/G suffixes "
+      "(16M)\n"
+      "      --default-scheme S   for lines without one: http or https "
+      "(http)\n"
+      "\n"
+      "Output:\n"
+      "      --json               JSON Lines, one object per URL\n"
+      "      --order ORDER        completion (default) or input\n"
+      "      --snippet-len N      characters of snippet (160)\n"
+      "  -q, --quiet              only the summary\n"
+      "      --no-summary         only the results\n"
+      "      --progress, --no-progress  progress line on stderr (default: "
+      "when a terminal)\n"
+      "      --color WHEN         auto (default), never, always; NO_COLOR is "
+      "honoured\n"
+      "      --waterfall FILE.svg draw every transfer on one time axis\n"
+      "      --fail               HTTP status >= 400 counts as a failure\n"
+      "  -h, --help               this text\n"
+      "  -V, --version            versions of afetch and its libraries\n"
+      "\n"
+      "Exit: 0 all answered, 1 some failed, 2 usage, 130 interrupted.\n",
+      f);
 }
 
 enum {
@@ -116,6 +118,7 @@ static const struct option longopts[] = {
     {"waterfall", required_argument, NULL, OPT_WATERFALL},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"head", no_argument, NULL, OPT_HEAD},
+    {"output-dir", required_argument, NULL, 'o'},
     {"color", required_argument, NULL, OPT_COLOR},
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
@@ -210,7 +213,8 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
   unsigned long u;
   double d;
   opterr = 0;
-  while ((ch = getopt_long(argc, argv, ":c:sA:H:kqhV", longopts, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, ":c:sA:H:ko:qhV", longopts, NULL)) !=
+         -1) {
     const char *name = optind > 1 ? argv[optind - 1] : "";
     switch (ch) {
     case 'c':
@@ -323,6 +327,9 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
     }
     case OPT_HEAD:
       c->o.head = 1;
+      break;
+    case 'o':
+      c->o.output_dir = optarg;
       break;
     case OPT_COLOR:
       if (strcmp(optarg, "auto") == 0)

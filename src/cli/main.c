@@ -155,6 +155,13 @@ int main(int argc, char **argv)
     return 2;
   }
   fit_fd_limit(&args.o);
+  if (args.o.output_dir && mkdir(args.o.output_dir, 0777) != 0 &&
+      errno != EEXIST) {
+    fprintf(stderr, "afetch: cannot create '%s': %s\n", args.o.output_dir,
+            strerror(errno));
+    cli_args_free(&args);
+    return 2;
+  }
 
   /* Open every input before any traffic: an unreadable file is exit 2. */
   int fds[args.ninputs > 0 ? args.ninputs : 1];
@@ -203,7 +210,11 @@ int main(int argc, char **argv)
   afetch_t *a = NULL;
   rc = afetch_new(&a, NULL, &args.o, &cb);
   if (rc != 0) {
-    fprintf(stderr, "afetch: %s\n", afetch_strerror(rc));
+    if (rc == AFETCH_EINVAL && args.o.output_dir)
+      fprintf(stderr, "afetch: cannot use '%s' as the output directory\n",
+              args.o.output_dir);
+    else
+      fprintf(stderr, "afetch: %s\n", afetch_strerror(rc));
     return 2;
   }
   g_engine = a;
