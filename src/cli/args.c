@@ -9,6 +9,15 @@
 
 #include "args.h"
 
+void cli_usage_short(FILE *f)
+{
+  fputs("Usage: afetch [OPTIONS] [FILE...]\n"
+        "Fetch every URL of FILE (one a line; '-' or a pipe: stdin) at once.\n"
+        "Example: afetch urls.txt     cat urls.txt | afetch --json\n"
+        "Try 'afetch --help' for the options.\n",
+        f);
+}
+
 void cli_usage(FILE *f)
 {
   fputs(

@@ -27,5 +27,6 @@ typedef struct {
 int cli_args_parse(cli_args_t *c, int argc, char **argv);
 void cli_args_free(cli_args_t *c);
 void cli_usage(FILE *f);
+void cli_usage_short(FILE *f);
 
 #endif

@@ -150,7 +150,7 @@ int main(int argc, char **argv)
     return rc == 1 ? 0 : 2;
   }
   if (args.ninputs == 0 && isatty(STDIN_FILENO)) {
-    cli_usage(stderr);
+    cli_usage_short(stderr);
     cli_args_free(&args);
     return 2;
   }

@@ -302,13 +302,20 @@ static double run_end_ms(const wf_run_t *run)
   return end;
 }
 
-/* Colours by phase, in drawing order; the classes are in the <style>. */
-static const char *const seg_class[] = {"w", "d", "c", "t", "f", "b"};
-static const char *const seg_name[] = {
-    "waiting in afetch",  "DNS",     "connect", "TLS",
-    "time to first byte", "download"};
-static const char *const seg_fill[] = {"#d4d4d4", "#1b9e77", "#e6ab02",
-                                       "#7570b3", "#4a90d9", "#66a61e"};
+/* The phases in drawing order, then the two outlines; the colours are
+ * classes in the <style>. */
+static const struct {
+  const char *cls, *name, *fill;
+} seg[8] = {
+    {"w", "waiting in afetch", "#d4d4d4"},
+    {"d", "DNS", "#1b9e77"},
+    {"c", "connect", "#e6ab02"},
+    {"t", "TLS", "#7570b3"},
+    {"f", "time to first byte", "#4a90d9"},
+    {"b", "download", "#66a61e"},
+    {"xe", "failed", NULL},
+    {"xh", "HTTP \xE2\x89\xA5 400", NULL},
+};
 
 typedef struct {
   double scale; /* pixels per ms */
@@ -332,7 +339,7 @@ static void draw_segs(out_t *o, const geo_t *g, double b[7], double y)
     put(o,
         "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" "
         "height=\"%.1f\"/>",
-        seg_class[i], x0, y, x1 - x0, g->bar_h);
+        seg[i].cls, x0, y, x1 - x0, g->bar_h);
   }
 }
 
@@ -476,17 +483,13 @@ static void draw_axis(out_t *o, const geo_t *g, double tmax, double y,
 
 static void draw_legend(out_t *o, double y)
 {
-  static const char *const cls[] = {"xe", "xh"};
-  static const char *const name[] = {"failed", "HTTP \xE2\x89\xA5 400"};
   double x = LABEL_X;
   for (int i = 0; i < 8; i++) {
-    const char *c = i < 6 ? seg_class[i] : cls[i - 6];
-    const char *n = i < 6 ? seg_name[i] : name[i - 6];
     put(o,
         "<rect class=\"%s\" x=\"%.0f\" y=\"%.0f\" width=\"14\" "
         "height=\"10\"/><text class=\"lg\" x=\"%.0f\" y=\"%.0f\">%s</text>\n",
-        c, x, y - 9, x + 18, y, n);
-    x += 30 + 6.8 * strlen(n);
+        seg[i].cls, x, y - 9, x + 18, y, seg[i].name);
+    x += 30 + 6.8 * strlen(seg[i].name);
   }
 }
 
@@ -558,7 +561,7 @@ static void draw_head(out_t *o, cli_wf_t *w, const lay_t *l)
       ".xh{fill:none;stroke:#ff7f0e;stroke-width:2}.bg{fill:#f4f4f4}\n",
       W, h, W, h, l->g.font);
   for (int i = 0; i < 6; i++)
-    put(o, ".%s{fill:%s}", seg_class[i], seg_fill[i]);
+    put(o, ".%s{fill:%s}", seg[i].cls, seg[i].fill);
   put(o, "\n</style>\n<rect width=\"100%%\" height=\"100%%\" "
          "fill=\"#fff\"/>\n");
 
@@ -604,7 +607,7 @@ static double draw_run(out_t *o, const lay_t *l, const wf_run_t *run, int i,
   put(o,
       "<g id=\"run%d\">\n<text x=\"%.0f\" y=\"%.1f\"><tspan "
       "style=\"font-size:14px;font-weight:bold\">%s: %s</tspan>"
-      "<tspan class=\"sub\">\xC2\xA0\xE2\x80\x94 %llu transfers",
+      "<tspan class=\"sub\" dx=\"6\">\xE2\x80\x94 %llu transfers",
       i, LABEL_X, y + 17, run_name(run, i), fmt_dur(d, sizeof(d), l->wall[i]),
       (unsigned long long)run->seen);
   if (run->failed)
