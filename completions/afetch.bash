@@ -1,0 +1,87 @@
+# bash completion for afetch                            -*- shell-script -*-
+# Installed as share/bash-completion/completions/afetch. Options and values
+# follow cli_usage() in src/cli/args.c.
+
+_afetch()
+{
+  local cur prev words cword split=false
+  if declare -F _init_completion >/dev/null 2>&1; then
+    _init_completion -s || return
+  else
+    COMPREPLY=()
+    cur=${COMP_WORDS[COMP_CWORD]}
+    prev=${COMP_WORDS[COMP_CWORD - 1]}
+    # --opt=value without bash-completion's helpers: readline splits at '='
+    # (it is in COMP_WORDBREAKS), so the words are "--opt" "=" "value".
+    if [[ $cur == = ]]; then
+      cur=
+      split=true
+    elif [[ $prev == = && $COMP_CWORD -ge 2 ]]; then
+      prev=${COMP_WORDS[COMP_CWORD - 2]}
+      split=true
+    elif [[ $cur == --*=* ]]; then
+      prev=${cur%%=*}
+      cur=${cur#*=}
+      split=true
+    fi
+  fi
+
+  case $prev in
+    --order)
+      mapfile -t COMPREPLY < <(compgen -W 'completion input' -- "$cur")
+      return
+      ;;
+    --color)
+      mapfile -t COMPREPLY < <(compgen -W 'auto never always' -- "$cur")
+      return
+      ;;
+    --default-scheme)
+      mapfile -t COMPREPLY < <(compgen -W 'http https' -- "$cur")
+      return
+      ;;
+    -o | --output-dir)
+      if declare -F _filedir >/dev/null 2>&1; then
+        _filedir -d
+      else
+        mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+      fi
+      return
+      ;;
+    --waterfall)
+      if declare -F _filedir >/dev/null 2>&1; then
+        _filedir svg
+      else
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+      fi
+      return
+      ;;
+    -c | --concurrency | --per-host | --rate | --retries | --shard | \
+      --timeout | --connect-timeout | --max-redirs | --max-size | \
+      --snippet-len | -A | --user-agent | -H | --header)
+      # A free-form value: nothing sensible to offer.
+      return
+      ;;
+  esac
+  $split && return
+
+  if [[ $cur == -* ]]; then
+    local opts='-s --sequential --compare -c --concurrency --per-host --rate
+      --retries --shard --timeout --connect-timeout --max-redirs --no-follow
+      -A --user-agent -H --header -k --insecure --http1.1 --http2 --head
+      -o --output-dir --max-size --default-scheme --json --order --snippet-len -q --quiet
+      --no-summary --progress --no-progress --color --waterfall --fail
+      -h --help -V --version'
+    mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
+    return
+  fi
+
+  # Input files ('-' is stdin).
+  if declare -F _filedir >/dev/null 2>&1; then
+    _filedir
+  else
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+  fi
+} &&
+  complete -F _afetch afetch
+
+# ex: filetype=sh
