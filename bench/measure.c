@@ -1,14 +1,14 @@
 /* measure: run one command and report what it cost.
  *
  *   measure [-i IN] [-o OUT] [-e ERR] [-n NOFILE] [-t SECS] [-w SECS]
- *           [-s PID]... -- CMD ARG...
+ *           [-r FILE] [-s PID]... -- CMD ARG...
  *
  * Forks, execs CMD (in its own process group; stdin/stdout/stderr from the
  * given files, /dev/null by default for stdin), waits for it with wait4()
  * and prints one line on stdout:
  *
  *   wall=S user=S sys=S cpu=S maxrss_kb=K status=N servers=S others=S
- *   steal=S
+ *   steal=S waited=S
  *
  * wall       elapsed seconds (CLOCK_MONOTONIC, fork to reap)
  * user, sys  CPU seconds of the child and of every descendant it waited for
@@ -24,14 +24,21 @@
  *            tree and the servers. A benchmark run during which others is
  *            large was disturbed, and run.sh redoes it.
  * steal      CPU seconds the hypervisor took (information only)
+ * waited     seconds spent waiting for a quiet machine before the start
  *
  * -w SECS first waits, SECS at most, for a 200 ms window in which the
  * machine is quiet (less than 10 % of one core busy).
+ *
+ * -r FILE samples, every 250 ms, the largest RSS of the processes in the
+ * child's process group and appends "SECONDS RSS_KB" lines to FILE (to see
+ * whether memory stays flat over a long run).
  *
  * -n NOFILE sets the soft RLIMIT_NOFILE of the child before exec (to check
  * that a program raises it by itself); -t SECS kills the child's process
  * group after SECS seconds (default 600). */
 #define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -50,25 +57,30 @@
 static volatile sig_atomic_t g_timed_out;
 static volatile sig_atomic_t g_stop_sig;
 
-static void on_alarm(int sig) {
+static void on_alarm(int sig)
+{
   (void)sig;
   g_timed_out = 1;
 }
 
-static void on_stop(int sig) { g_stop_sig = sig; }
+static void on_stop(int sig)
+{
+  g_stop_sig = sig;
+}
 
 struct cpustat {
   unsigned long long busy, steal;
 };
 
-static int read_cpustat(struct cpustat *c) {
+static int read_cpustat(struct cpustat *c)
+{
   FILE *f = fopen("/proc/stat", "r");
   if (!f)
     return -1;
   unsigned long long v[10] = {0};
-  int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
-                 &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
-                 &v[8], &v[9]);
+  int n =
+      fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+             &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
   fclose(f);
   if (n < 4)
     return -1;
@@ -81,7 +93,8 @@ static int read_cpustat(struct cpustat *c) {
 }
 
 /* utime+stime of one process, in clock ticks; 0 if it is gone. */
-static unsigned long long proc_ticks(pid_t pid) {
+static unsigned long long proc_ticks(pid_t pid)
+{
   char path[64], buf[4096];
   snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
   int fd = open(path, O_RDONLY);
@@ -105,7 +118,55 @@ static unsigned long long proc_ticks(pid_t pid) {
   return ut + st;
 }
 
-static int open_or_die(const char *path, int flags) {
+/* The largest RSS, in KiB, among the processes of process group pgrp: the
+ * program under test may be a pipeline (sh -c 'cat | afetch -'). */
+static long group_rss_kb(pid_t pgrp)
+{
+  DIR *d = opendir("/proc");
+  if (!d)
+    return 0;
+  long page_kb = sysconf(_SC_PAGESIZE) / 1024, best = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (!isdigit((unsigned char)e->d_name[0]))
+      continue;
+    char path[300], buf[4096];
+    snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+      continue;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+      continue;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p)
+      continue;
+    /* after ')': state(3) ppid pgrp(5) ... vsize(23) rss(24), in pages */
+    int pg;
+    long rss;
+    if (sscanf(p + 1,
+               " %*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d"
+               " %*d %*d %*d %*d %*u %*u %ld",
+               &pg, &rss) != 2)
+      continue;
+    if (pg == (int)pgrp && rss * page_kb > best)
+      best = rss * page_kb;
+  }
+  closedir(d);
+  return best;
+}
+
+static double now_sec(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int open_or_die(const char *path, int flags)
+{
   int fd = open(path, flags, 0644);
   if (fd < 0) {
     fprintf(stderr, "measure: %s: %s\n", path, strerror(errno));
@@ -114,34 +175,53 @@ static int open_or_die(const char *path, int flags) {
   return fd;
 }
 
-static double tv_sec(struct timeval tv) {
+static double tv_sec(struct timeval tv)
+{
   return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-static void usage(void) {
+static void usage(void)
+{
   fprintf(stderr, "usage: measure [-i IN] [-o OUT] [-e ERR] [-n NOFILE] "
                   "[-t SECS] [-w SECS] [-s PID]... -- CMD [ARG...]\n");
   exit(2);
 }
 
-int main(int argc, char **argv) {
-  const char *in = "/dev/null", *out = NULL, *err = NULL;
+int main(int argc, char **argv)
+{
+  const char *in = "/dev/null", *out = NULL, *err = NULL, *rss_path = NULL;
   long nofile = -1, timeout = 600, quiet_wait = 0;
   pid_t servers[MAX_SERVERS];
   int nservers = 0, opt;
-  while ((opt = getopt(argc, argv, "+i:o:e:n:t:s:w:")) != -1) {
+  while ((opt = getopt(argc, argv, "+i:o:e:n:t:s:w:r:")) != -1) {
     switch (opt) {
-    case 'i': in = optarg; break;
-    case 'o': out = optarg; break;
-    case 'e': err = optarg; break;
-    case 'n': nofile = strtol(optarg, NULL, 10); break;
-    case 't': timeout = strtol(optarg, NULL, 10); break;
-    case 'w': quiet_wait = strtol(optarg, NULL, 10); break;
+    case 'i':
+      in = optarg;
+      break;
+    case 'o':
+      out = optarg;
+      break;
+    case 'e':
+      err = optarg;
+      break;
+    case 'n':
+      nofile = strtol(optarg, NULL, 10);
+      break;
+    case 't':
+      timeout = strtol(optarg, NULL, 10);
+      break;
+    case 'w':
+      quiet_wait = strtol(optarg, NULL, 10);
+      break;
+    case 'r':
+      rss_path = optarg;
+      break;
     case 's':
       if (nservers < MAX_SERVERS)
         servers[nservers++] = (pid_t)strtol(optarg, NULL, 10);
       break;
-    default: usage();
+    default:
+      usage();
     }
   }
   if (optind >= argc)
@@ -163,15 +243,28 @@ int main(int argc, char **argv) {
   /* -w: wait (at most quiet_wait seconds) for a quiet machine first: a
    * 200 ms window in which the rest of the machine used less than 10 % of
    * one core. */
+  double wait0 = now_sec();
   for (long waited = 0; waited < quiet_wait * 5 && !g_stop_sig; waited++) {
     struct cpustat q0, q1;
     read_cpustat(&q0);
     struct timespec nap = {0, 200000000};
     nanosleep(&nap, NULL);
     read_cpustat(&q1);
-    if ((double)(q1.busy - q0.busy) / (double)hz < 0.2 * 0.10 + 1.0 / (double)hz)
+    if ((double)(q1.busy - q0.busy) / (double)hz <
+        0.2 * 0.10 + 1.0 / (double)hz)
       break;
   }
+  double waited_s = now_sec() - wait0;
+  FILE *rss_file = NULL;
+  if (rss_path) {
+    rss_file = fopen(rss_path, "w");
+    if (!rss_file) {
+      fprintf(stderr, "measure: %s: %s\n", rss_path, strerror(errno));
+      return 125;
+    }
+  }
+  struct rusage self0;
+  getrusage(RUSAGE_SELF, &self0);
   read_cpustat(&c0);
   for (int i = 0; i < nservers; i++)
     s0 += proc_ticks(servers[i]);
@@ -223,13 +316,24 @@ int main(int argc, char **argv) {
   struct rusage ru;
   memset(&ru, 0, sizeof ru);
   int killed = 0;
+  double start = now_sec(), next_sample = start;
   for (;;) {
-    pid_t r = wait4(pid, &status, 0, &ru);
+    /* Sampling RSS means polling; otherwise block in wait4. */
+    pid_t r = wait4(pid, &status, rss_file ? WNOHANG : 0, &ru);
     if (r == pid)
       break;
     if (r < 0 && errno != EINTR) {
       perror("measure: wait4");
       return 125;
+    }
+    if (r == 0) {
+      double t = now_sec();
+      if (t >= next_sample) {
+        fprintf(rss_file, "%.3f %ld\n", t - start, group_rss_kb(pid));
+        next_sample += 0.25;
+      }
+      struct timespec nap = {0, 10000000};
+      nanosleep(&nap, NULL);
     }
     if ((g_timed_out || g_stop_sig) && !killed) {
       kill(-pid, SIGKILL);
@@ -243,13 +347,20 @@ int main(int argc, char **argv) {
   read_cpustat(&c1);
   for (int i = 0; i < nservers; i++)
     s1 += proc_ticks(servers[i]);
+  struct rusage self1;
+  getrusage(RUSAGE_SELF, &self1);
+  if (rss_file)
+    fclose(rss_file);
 
-  double wall = (double)(t1.tv_sec - t0.tv_sec) +
-                (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  double wall =
+      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   double user = tv_sec(ru.ru_utime), sys = tv_sec(ru.ru_stime);
   double srv = s1 >= s0 ? (double)(s1 - s0) / (double)hz : 0;
   double busy = (double)(c1.busy - c0.busy) / (double)hz;
-  double others = busy - user - sys - srv;
+  /* measure's own CPU (the RSS sampling) is not somebody else's. */
+  double self = tv_sec(self1.ru_utime) + tv_sec(self1.ru_stime) -
+                tv_sec(self0.ru_utime) - tv_sec(self0.ru_stime);
+  double others = busy - user - sys - srv - self;
   if (others < 0)
     others = 0;
   int code;
@@ -262,9 +373,9 @@ int main(int argc, char **argv) {
   else
     code = 125;
   printf("wall=%.6f user=%.6f sys=%.6f cpu=%.6f maxrss_kb=%ld status=%d "
-         "servers=%.3f others=%.3f steal=%.3f\n",
+         "servers=%.3f others=%.3f steal=%.3f waited=%.1f\n",
          wall, user, sys, user + sys, ru.ru_maxrss, code, srv, others,
-         (double)(c1.steal - c0.steal) / (double)hz);
+         (double)(c1.steal - c0.steal) / (double)hz, waited_s);
   fflush(stdout);
   if (g_stop_sig) {
     signal(g_stop_sig, SIG_DFL);

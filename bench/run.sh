@@ -16,12 +16,15 @@
 #
 # Environment: AFETCH and AFSERVE (built binaries) skip the build;
 # BENCH_QUIET_WAIT (s, default 15) how long each run waits for a quiet
-# machine; BENCH_NGINX_WORKERS (default 1).
+# machine; BENCH_BUSY_BUDGET (s, default 900) the most time spent on the
+# whole in such waits and in redone runs; BENCH_NGINX_WORKERS (default 1).
 #
 # Each run goes through bench/measure (wall time, user+sys CPU of the process
 # tree from wait4, peak RSS, and the CPU the rest of the machine used
 # meanwhile); a run during which other processes used more than 10 % of one
-# core is redone, twice at most, and flagged if still disturbed.
+# core is redone, twice at most, and flagged if still disturbed. Once the
+# busy budget is spent, runs are no longer redone, only flagged. The smoke
+# run neither waits nor redoes.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -58,23 +61,9 @@ t_start=$(date +%s)
 # ---------------------------------------------------------------- peers
 # curl, nginx and python3 packages; the peers come from Debian so that the
 # comparison is with what a user of this system gets.
-pkgs=(curl nginx-light python3 python3-aiohttp python3-bs4 python3-lxml
-      python3-requests gnuplot-nox time cmake build-essential pkg-config
-      libcurl4-openssl-dev libuv1-dev libgumbo-dev zlib1g-dev)
+# tests/scripts/deps.sh asks apt only for what is missing.
 if [ "$install" = 1 ]; then
-  missing=()
-  for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-      missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    log "bench: installing ${missing[*]}"
-    SUDO=
-    [ "$(id -u)" -ne 0 ] && SUDO=sudo
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
+  bash "$root/tests/scripts/deps.sh" bench
 fi
 
 # Debian's python3 (the one that has python3-aiohttp), not a pyenv or venv
@@ -138,12 +127,14 @@ nofile_hard=$(ulimit -Hn)
 if [ "$smoke" = 1 ]; then
   N1=20 D1=100 N3=5 N4=20 N5=20 N5X=20 N6=20 N7=20 D7=200 N8H=20 N8S=200
   N9=10 C7=20
-  quiet_wait=${BENCH_QUIET_WAIT:-1}
+  quiet_wait=0 max_attempts=1 busy_budget=0
 else
   N1=1000 D1=200 N3=50 N4=1000 N5=20000 N5X=1000 N6=2000 N7=5000 D7=2000
   N8H=20000 N8S=1000000 N9=100 C7=5000
-  quiet_wait=${BENCH_QUIET_WAIT:-15}
+  quiet_wait=${BENCH_QUIET_WAIT:-15} max_attempts=3
+  busy_budget=${BENCH_BUSY_BUDGET:-900}
 fi
+busy_spent=0
 
 all_w=(W1 W2 W3 W4 W5 W6 W7 W8 W9)
 sel_w=()
@@ -301,7 +292,7 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 csv=$resdir/runs-$stamp.csv
 cmds=$resdir/commands-$stamp.tsv
 meta=$resdir/meta-$stamp.txt
-echo "round,workload,tool,n,wall,user,sys,cpu,maxrss_kb,status,ok,servers_cpu,others_cpu,steal,redos,busy,conns_total,conns_max,inflight_max,requests,p99_ms,seq_s,conc_s,speedup" >"$csv"
+echo "round,workload,tool,n,wall,user,sys,cpu,maxrss_kb,status,ok,servers_cpu,others_cpu,steal,redos,busy,conns_total,conns_max,inflight_max,requests,p99_ms,seq_s,conc_s,speedup,rss_half1_kb,rss_half2_kb" >"$csv"
 : >"$cmds"
 
 # ---------------------------------------------------------------- server counters
@@ -335,7 +326,7 @@ run_one() {
   shift
   local out=$tmp/out.$w.$tool err=$tmp/err.$w.$tool
   [ "$kind" = afetch-null ] && out=/dev/null
-  local attempt redos=0 res="" busy=0 wall others a0="" r0=""
+  local attempt redos=0 res="" busy=0 wall others waited qw
   if ! grep -q "^$w	$tool	" "$cmds"; then
     local c
     c=$(printf '%q ' "$@")
@@ -355,28 +346,30 @@ run_one() {
     done
     printf '%s\t%s\t%s\n' "$w" "$tool" "${c% }$redir" >>"$cmds"
   fi
-  for ((attempt = 0; attempt < 3; attempt++)); do
+  local ng0="" ng1=""
+  for ((attempt = 1; attempt <= max_attempts; attempt++)); do
     afserve_reset
-    local ng0="" ng1=""
     [ "$have_nginx" = 1 ] && ng0=$(nginx_counts)
-    res=$("$MEASURE" -w "$quiet_wait" -t "${RUN_TIMEOUT:-600}" -o "$out" -e "$err" \
+    qw=$quiet_wait
+    ((busy_spent < busy_budget)) || qw=0
+    res=$("$MEASURE" -w "$qw" -t "${RUN_TIMEOUT:-600}" -o "$out" -e "$err" \
       "${server_pids[@]}" "${mopts[@]}" -- "$@")
     [ "$have_nginx" = 1 ] && ng1=$(nginx_counts)
     wall=$(sed -n 's/.*wall=\([0-9.]*\).*/\1/p' <<<"$res")
     others=$(sed -n 's/.*others=\([0-9.]*\).*/\1/p' <<<"$res")
+    waited=$(sed -n 's/.*waited=\([0-9]*\).*/\1/p' <<<"$res")
+    busy_spent=$((busy_spent + ${waited:-0}))
     # Disturbed: the rest of the machine used more than 10 % of one core
     # (40 ms at least: /proc/stat counts in ticks).
-    if awk -v o="$others" -v w="$wall" 'BEGIN { t = 0.10 * w; if (t < 0.04) t = 0.04; exit !(o > t) }'; then
+    busy=0
+    if awk -v o="$others" -v w="$wall" \
+      'BEGIN { t = 0.10 * w; if (t < 0.04) t = 0.04; exit !(o > t) }'; then
       busy=1
-      if ((attempt < 2)); then
-        redos=$((redos + 1))
-        log "  (busy machine: others used ${others}s of CPU in ${wall}s; redo)"
-        continue
-      fi
-    else
-      busy=0
     fi
-    break
+    ((busy && attempt < max_attempts && busy_spent < busy_budget)) || break
+    redos=$((redos + 1))
+    busy_spent=$((busy_spent + ${wall%.*}))
+    log "  (busy machine: others used ${others}s of CPU in ${wall}s; redo)"
   done
   local kv key val
   declare -A m=()
@@ -416,18 +409,28 @@ run_one() {
     py) okn=$(grep -c '^200	' "$out" || true) ;;
   esac
   okn=${okn:-0}
-  printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' \
+  # RSS over time (W8): the peak of the first and of the second half.
+  local rss=$tmp/rss.$w.$tool h1="" h2=""
+  if [ -s "$rss" ]; then
+    read -r h1 h2 < <(awk '{ t[NR] = $1; r[NR] = $2 }
+      END { for (i = 1; i <= NR; i++) {
+              if (t[i] <= t[NR] / 2) { if (r[i] > a) a = r[i] }
+              else if (r[i] > b) b = r[i] }
+            print a + 0, b + 0 }' "$rss")
+  fi
+  printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' \
     "$cur_round" "$w" "$tool" "$n" "${m[wall]}" "${m[user]}" "${m[sys]}" "${m[cpu]}" \
     "${m[maxrss_kb]}" "${m[status]}" "$okn" "${m[servers]}" "${m[others]}" \
     "${m[steal]}" "$redos" "$busy" "$ct" "$cm" "$im" "$rq" "$p99" "$seq_s" \
-    "$conc_s" "$speed" >>"$csv"
+    "$conc_s" "$speed" "$h1" "$h2" >>"$csv"
   local warn=""
   [ "$okn" != "$n" ] && warn=" (!! $okn of $n answered 200; exit ${m[status]}; $(tail -c 200 "$err" | tr '\n' ' '))"
   [ "$busy" = 1 ] && warn="$warn (still busy)"
-  log "$(printf '  r%s %-3s %-14s wall %8.3f s  cpu %7.3f s  rss %6d KB  conns %5s  inflight %5s  req %7s%s' \
+  [ -n "$h1" ] && warn=" rss halves ${h1}/${h2} KB$warn"
+  log "$(printf '  r%s %-3s %-14s wall %8.3f s  cpu %7.3f s  rss %6d KB  conns %5s  inflight %5s  req %7s%s%s' \
     "$cur_round" "$w" "$tool" "${m[wall]}" "${m[cpu]}" "${m[maxrss_kb]}" "${ct:--}" \
-    "${im:--}" "${rq:--}" "$p99${p99:+ms p99}$warn")"
-  rm -f "$tmp/out.$w.$tool" "$tmp/err.$w.$tool"
+    "${im:--}" "${rq:--}" "${p99:+  p99 ${p99} ms}" "$warn")"
+  rm -f "$tmp/out.$w.$tool" "$tmp/err.$w.$tool" "$rss"
 }
 
 # ---------------------------------------------------------------- tools
@@ -457,7 +460,7 @@ run_tool() { # W TOOL
         W3) run_one "$w" "$t" "$n" "$srv" afetch -- "$AFETCH" --sequential --json "$f" ;;
         W7) run_one "$w" "$t" "$n" "$srv" afetch -n 1024 -- \
               "$AFETCH" --json -c "$c" --per-host "$c" "$f" ;;
-        W8) run_one "$w" "$t" "$n" "$srv" afetch-null -t 1800 -- \
+        W8) run_one "$w" "$t" "$n" "$srv" afetch-null -t 1800 -r "$tmp/rss.$w.$t" -- \
               sh -c 'cat "$1" | exec "$2" -c 50 --per-host 50 -' sh "$f" "$AFETCH" ;;
         *) run_one "$w" "$t" "$n" "$srv" afetch -- \
               "$AFETCH" --json -c "$c" --per-host "$c" "$f" ;;

@@ -228,6 +228,9 @@ int main(int argc, char **argv)
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = on_sigint;
+  /* SA_RESTART: a write to a slow stdout must not fail with EINTR (and
+   * the run end as an output error) just because Ctrl-C was pressed. */
+  sa.sa_flags = SA_RESTART;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
 

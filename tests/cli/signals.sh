@@ -33,6 +33,46 @@ for _ in $(seq 500); do
 done
 assert_eq "$(af_stat .connections_current)" 0 "connections closed"
 
+# A second SIGINT exits at once, even when the orderly stop cannot finish:
+# here stdout is a pipe whose reader never reads (the FIFO is held open by
+# this shell), so afetch blocks in write() and only _exit can end it.
+mkfifo "$tmp/fifo"
+exec 3<>"$tmp/fifo"
+for i in $(seq 3000); do echo "$AF_BASE/page/blocked-$i"; done >"$tmp/blk.txt"
+"$AFETCH" -c 20 --per-host 20 "$tmp/blk.txt" >"$tmp/fifo" 2>"$tmp/err4.txt" &
+bpid=$!
+for _ in $(seq 1000); do
+  [[ $(cat "/proc/$bpid/wchan" 2>/dev/null) == *pipe_write ]] && break
+  sleep 0.01
+done
+[[ $(cat "/proc/$bpid/wchan" 2>/dev/null) == *pipe_write ]] ||
+  fail "not blocked on stdout: $(cat "/proc/$bpid/wchan")"
+kill -INT "$bpid"
+# Signals do not queue: wait (bounded) until the first one was delivered,
+# i.e. SIGINT (bit 2) is no longer in the process's pending set.
+for _ in $(seq 300); do
+  pnd=$(sed -n 's/^ShdPnd:[[:space:]]*//p' "/proc/$bpid/status")
+  (((16#$pnd & 2) == 0)) && break
+  sleep 0.01
+done
+[[ $(cat "/proc/$bpid/wchan" 2>/dev/null) == *pipe_write ]] ||
+  fail "the first SIGINT did not leave it blocked on stdout"
+kill -INT "$bpid"
+for _ in $(seq 300); do
+  kill -0 "$bpid" 2>/dev/null || break
+  sleep 0.01
+done
+if kill -0 "$bpid" 2>/dev/null; then
+  kill -KILL "$bpid"
+  fail "still running 3 s after a second SIGINT"
+fi
+set +e
+wait "$bpid"
+rc=$?
+set -e
+exec 3<&-
+assert_eq "$rc" 130 "exit status after a second SIGINT"
+
 # | head -1: quiet and prompt, long before 2000 URLs of 50 ms are done.
 for i in $(seq 2000); do echo "$AF_BASE/delay/50/$i"; done >"$tmp/many.txt"
 start=$(date +%s%N)

@@ -39,6 +39,36 @@ assert_eq "$(af_stat .inflight_max)" 10 "and still fetched concurrently"
 assert_eq "$(jq -s -c '[.[].line]' "$tmp/c.json")" "[10,9,8,7,6,5,4,3,2,1]" \
   "completion order by default"
 
+# The reorder window (1024 results) is a bound: while the oldest URL is
+# slow, afetch starts no URL 1024 or more lines after it, and prints nothing
+# (it cannot), instead of buffering the whole list.
+af_reset
+{
+  echo "$AF_BASE/delay/6000/oldest"
+  for i in $(seq 3000); do echo "$AF_BASE/page/r$i"; done
+} >"$tmp/r.txt"
+"$AFETCH" --order input --no-summary -c 50 --per-host 50 "$tmp/r.txt" \
+  >"$tmp/r.out" &
+rpid=$!
+# Bounded poll until the fast ones stop arriving: 1024 requests seen and only
+# the slow one left in flight.
+for _ in $(seq 1000); do
+  [[ $(af_stat requests_total) -ge 1024 && $(af_stat inflight_current) == 1 ]] &&
+    break
+  sleep 0.005
+done
+seen=$(af_stat requests_total)
+printed=$(wc -l <"$tmp/r.out")
+assert_eq "$(af_stat inflight_current)" 1 "only the oldest in flight"
+assert_eq "$seen" 1024 "URLs started while the oldest was pending"
+assert_eq "$printed" 0 "lines printed before the oldest"
+wait "$rpid"
+assert_eq "$(wc -l <"$tmp/r.out")" 3001 "every line in the end"
+assert_eq "$(af_stat requests_total)" 3001 "requests in the end"
+head -1 "$tmp/r.out" | grep -q "/delay/6000/oldest" || fail "first: $(head -1 "$tmp/r.out")"
+assert_eq "$(grep -o "$AF_BASE/[^ ]*" "$tmp/r.out" | sed -n '2p;3001p' | tr '\n' ' ')" \
+  "$AF_BASE/page/r1 $AF_BASE/page/r3000 " "input order after the slow one"
+
 # A large piped list: every line yields a result.
 for i in $(seq 5000); do echo "$AF_BASE/page/$i"; done |
   "$AFETCH" -c 50 --per-host 50 --no-summary >"$tmp/big.txt"

@@ -7,20 +7,34 @@ source "$AF_SRC/tests/cli/lib.sh"
 command -v tmux >/dev/null || fail "tmux is not installed"
 af_start_server
 tmp=$(mktemp -d -p "$AF_TMP")
-sock="aftest-$$"
+# One tmux server per pane, on its own socket: a new client that connects
+# to a server still shutting down after kill-server fails.
+npane=0
+sock="aftest-$$-0"
 tm() { tmux -L "$sock" "$@"; }
 cleanup() {
-  tm kill-server 2>/dev/null || true
+  for ((i = 0; i <= npane; i++)); do
+    tmux -L "aftest-$$-$i" kill-server 2>/dev/null || true
+  done
   af_cleanup
 }
 trap cleanup EXIT
 
 # Runs a command in a fresh 160x50 pane and waits (bounded) for it to end;
 # the pane stays, so its screen can be read.
-run_in_pane() {
+# A placeholder session keeps the tmux server alive and remain-on-exit is
+# set globally before the command starts: a command that ends at once (the
+# usage) must not take the server down before its screen is read.
+new_pane() {
   tm kill-server 2>/dev/null || true
+  npane=$((npane + 1))
+  sock="aftest-$$-$npane"
+  tm new-session -d -x 160 -y 50 -s keep "cat"
+  tm set-option -g remain-on-exit on >/dev/null
   tm new-session -d -x 160 -y 50 -s t "$1; echo EXIT=\$?"
-  tm set-option -t t remain-on-exit on >/dev/null
+}
+run_in_pane() {
+  new_pane "$1"
   for _ in $(seq 3000); do
     tm capture-pane -p -S - -t t | grep -q "EXIT=" && return 0
     sleep 0.01
@@ -36,10 +50,7 @@ grep -q "EXIT=2" <<<"$screen" || fail "exit status: $screen"
 
 # Progress: while the run goes on, the screen shows a progress line.
 for i in $(seq 30); do echo "$AF_BASE/delay/200/p$i"; done >"$tmp/u.txt"
-tm kill-server 2>/dev/null || true
-tm new-session -d -x 160 -y 50 -s t \
-  "$AFETCH -c 5 --per-host 5 $tmp/u.txt > $tmp/out.txt; echo EXIT=\$?"
-tm set-option -t t remain-on-exit on >/dev/null
+new_pane "$AFETCH -c 5 --per-host 5 $tmp/u.txt > $tmp/out.txt"
 seen=
 for _ in $(seq 3000); do
   s=$(tm capture-pane -p -S - -t t)

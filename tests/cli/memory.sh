@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Memory does not grow with the length of the list: a piped list is read
+# through a bounded window, results stream out, and statistics live in a
+# fixed-size histogram. Peak RSS for a long list is compared with the peak
+# for a short one, for lines that fail at once (invalid) and for real
+# fetches from the test server.
+set -euo pipefail
+source "$AF_SRC/tests/cli/lib.sh"
+af_start_server
+tmp=$(mktemp -d -p "$AF_TMP")
+
+# Sanitizer builds run slower and keep freed memory in quarantine: smaller
+# lists there, and the RSS figures are checked on normal builds only.
+small=2000 big_invalid=400000 big_valid=100000
+if [[ -n ${AF_SANITIZED:-} ]]; then
+  big_invalid=20000 big_valid=10000
+fi
+
+# peak_rss N KIND: runs afetch over N piped lines, leaves the peak RSS (KiB)
+# in $rss and checks one output line per input line.
+peak_rss() {
+  local n=$1 kind=$2 rc
+  set +e
+  seq "$n" | if [[ $kind == invalid ]]; then
+    sed 's|^|bad host |'
+  else
+    sed "s|^|$AF_BASE/page/|"
+  fi | /usr/bin/time -f %M -o "$tmp/rss" "$AFETCH" -c 100 --per-host 100 \
+    --no-summary >"$tmp/out" 2>"$tmp/err"
+  rc=${PIPESTATUS[2]}
+  set -e
+  if [[ $kind == invalid ]]; then
+    assert_eq "$rc" 1 "exit status for invalid lines"
+  else
+    assert_eq "$rc" 0 "exit status: $(head -3 "$tmp/err")"
+  fi
+  assert_eq "$(wc -l <"$tmp/out")" "$n" "$kind: one line per input line"
+  rss=$(tail -1 "$tmp/rss")
+}
+
+peak_rss "$small" invalid
+r1=$rss
+peak_rss "$big_invalid" invalid
+r2=$rss
+grep -q "invalid URL" "$tmp/out" || fail "no invalid URL error: $(head -1 "$tmp/out")"
+
+af_reset
+peak_rss "$small" valid
+r3=$rss
+af_reset
+peak_rss "$big_valid" valid
+r4=$rss
+assert_eq "$(af_stat requests_total)" "$big_valid" "requests the server saw"
+assert_le "$(af_stat connections_total)" 100 "connections (reused, at most -c)"
+
+echo "peak RSS KiB: invalid $small: $r1, $big_invalid: $r2;" \
+  "valid $small: $r3, $big_valid: $r4" >&2
+if [[ -z ${AF_SANITIZED:-} ]]; then
+  assert_le "$r2" $((r1 + 4096)) "RSS growth with $big_invalid invalid lines (KiB)"
+  assert_le "$r4" $((r3 + 4096)) "RSS growth with $big_valid URLs (KiB)"
+fi
+pass
