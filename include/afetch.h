@@ -9,8 +9,12 @@
  *     free them as soon as the call returns.
  *   - Pointers handed to callbacks (results, summaries, progress) are
  *     borrowed: valid only until the callback returns.
- *   - No global mutable state: everything hangs off the afetch_t. Call
+ *   - No global mutable state: everything hangs off the afetch_t (the one
+ *     exception is afetch_version_string's static buffer). Call
  *     afetch_global_init() once, before any thread starts.
+ *   - One thread: every call except afetch_stop() is made on the thread
+ *     that runs the loop, and no afetch_* call but afetch_stop() and
+ *     afetch_result_json() is made from inside a callback.
  */
 #ifndef AFETCH_H
 #define AFETCH_H
@@ -53,7 +57,7 @@ typedef enum {
   AFETCH_ERR_REDIRECTS,   /* more than --max-redirs */
   AFETCH_ERR_PROTOCOL,    /* the server spoke broken HTTP */
   AFETCH_ERR_RECV,        /* the connection broke mid-response */
-  AFETCH_ERR_RESOURCE,    /* out of file descriptors or memory */
+  AFETCH_ERR_RESOURCE,    /* out of memory (no descriptor shows as CONNECT) */
   AFETCH_ERR_OTHER,
 } afetch_errkind_t;
 
@@ -99,10 +103,10 @@ typedef struct {
   int retries; /* retries spent on this URL */
   int reused;  /* the connection was reused */
   afetch_timing_t time_ms;
-  double wait_ms;      /* time spent queued in afetch before starting */
-  double start_ms;     /* when the (last) attempt started, from run start */
-  const char *title;   /* NULL if none */
-  const char *snippet; /* NULL if none */
+  double wait_ms;       /* time spent queued in afetch before starting */
+  double start_ms;      /* when the (last) attempt started, from run start */
+  const char *title;    /* NULL if none */
+  const char *snippet;  /* NULL if none */
   const char *saved_as; /* output_dir: the file name in it, or NULL */
 } afetch_result_t;
 
@@ -156,16 +160,19 @@ typedef struct {
   const char *const *headers; /* NULL-terminated "Name: value" list */
   int insecure;               /* skip TLS verification (0) */
   afetch_httpver_t http_version;
-  uint64_t max_body;          /* decoded bytes kept per transfer (16 MiB) */
+  uint64_t max_body;          /* decoded bytes per transfer (16 MiB): more
+                               * is cut (truncated); at most 512 KiB of it
+                               * stays in memory, for the parser */
   const char *default_scheme; /* for lines without one ("http") */
   unsigned snippet_len;       /* characters (160) */
   int order_input;            /* deliver results in input order (0) */
   unsigned reorder_window;    /* results held for order_input (1024) */
-  unsigned read_ahead;        /* URLs read but not started, at most (4096) */
+  unsigned read_ahead;        /* URLs read but not started (4096; the last
+                               * 64 KiB read is split whole, so a little more) */
   unsigned shard_k, shard_n;  /* keep hosts hashing to shard k of n (0/0) */
   int head;                   /* send HEAD requests only (0) */
   unsigned progress_ms;       /* progress callback interval, 0 = off */
-  const char *output_dir;     /* save bodies here, NULL = don't */
+  const char *output_dir;     /* existing dir to save bodies in, NULL = no */
   int parse;                  /* extract title and snippet (1) */
 } afetch_options_t;
 
@@ -199,33 +206,53 @@ AFETCH_API int afetch_new(afetch_t **out, struct uv_loop_s *loop,
                           const afetch_callbacks_t *cb);
 
 /* Inputs, consumed in the order they were added, before start. URLs added
- * with afetch_add_url come first. Line numbers count across all inputs. */
+ * with afetch_add_url come first. Line numbers count across all inputs.
+ * url[0..len) is copied; it may hold several lines, which are split,
+ * trimmed and filtered like a file's (each call takes at least one line
+ * number). */
 AFETCH_API int afetch_add_url(afetch_t *a, const char *url, size_t len);
-/* Reads lines from fd (a file, pipe or terminal) through the loop. The
- * engine closes fd when done with it if close_fd is set. */
+/* Reads lines from fd (a file, pipe or terminal) through the loop. With
+ * close_fd set the engine owns fd and closes it; with close_fd 0 it reads
+ * through a duplicate (pipes, terminals) and fd stays the caller's. */
 AFETCH_API int afetch_add_input_fd(afetch_t *a, int fd, int close_fd);
 
+/* Starts the run on the loop. Results can be delivered from inside this
+ * call (invalid lines need no network). When it fails, on_done is not
+ * called. Only once per engine. */
 AFETCH_API int afetch_start(afetch_t *a);
 /* afetch_start + run the private loop until finished. Returns 0 or an API
  * error. Only for engines that own their loop. */
 AFETCH_API int afetch_run(afetch_t *a);
 
 /* Stops the run: no new transfers, in-flight ones are aborted, the partial
- * summary is delivered. Async-signal-safe and thread-safe. */
+ * summary is delivered. URLs in flight, being parsed, held for order_input
+ * or not yet started get no result. Ignored when no run is active.
+ * Async-signal-safe and thread-safe (it is a uv_async_send). */
 AFETCH_API void afetch_stop(afetch_t *a);
 /* 1 if the run was stopped by afetch_stop. */
 AFETCH_API int afetch_interrupted(const afetch_t *a);
 
+/* Frees the engine and everything it allocated. Call it after afetch_run()
+ * returned or on_done fired, never from inside a callback. Freed in the
+ * middle of a run on the caller's loop, it aborts the run without results;
+ * with the caller's loop the memory is released by close callbacks, so run
+ * the loop once more afterwards (uv_loop_close() then succeeds). */
 AFETCH_API void afetch_free(afetch_t *a);
 
 /* Formats r as one JSON object (no newline) into buf of size cap; returns
- * the length it needs (excluding the NUL), like snprintf. */
+ * the length it needs (excluding the NUL), like snprintf: buf NULL or cap 0
+ * only measures, and a short buffer gets a NUL-terminated prefix (valid
+ * UTF-8, but not valid JSON). The caller owns buf. */
 AFETCH_API size_t afetch_result_json(const afetch_result_t *r, char *buf,
                                      size_t cap);
 
+/* Static strings, never freed: the message for an API return code, and
+ * the JSON name of an error kind ("none" for AFETCH_ERR_NONE, where the
+ * JSON output writes null). */
 AFETCH_API const char *afetch_strerror(int code);
 AFETCH_API const char *afetch_errkind_name(afetch_errkind_t k);
-/* "afetch/0.1.0 libcurl/7.88.1 OpenSSL/3.0 nghttp2/1.52 libuv/1.44.2 ..." */
+/* "afetch/0.1.0 libcurl/7.88.1 OpenSSL/3.0 nghttp2/1.52 libuv/1.44.2 ...",
+ * in a static buffer rewritten by each call (not thread-safe). */
 AFETCH_API const char *afetch_version_string(void);
 /* Stable 64-bit hash of a lower-cased host, as used by shard_k/shard_n. */
 AFETCH_API uint64_t afetch_host_hash(const char *host, size_t len);

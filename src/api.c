@@ -267,6 +267,9 @@ AFETCH_API void afetch_free(afetch_t *a)
   af_xfer_pool_free(a);
   af_curlev_shut(&a->ev);
   af_input_close(a);
+  /* Before any uv_run: a source whose close or file read is still pending
+   * is handed to that callback, which then frees it without the engine. */
+  af_input_free(a);
   for (size_t i = 0; a->ring && i < a->window; i++)
     af_item_free(a->ring[i]);
   free(a->ring);
@@ -296,13 +299,11 @@ AFETCH_API void afetch_free(afetch_t *a)
   if (own) {
     /* Deliver the close callbacks (ours and any input stream's). */
     uv_run(loop, UV_RUN_DEFAULT);
-    af_input_free(a);
     uv_loop_close(loop);
     free(loop);
     free(a);
     return;
   }
-  af_input_free(a);
   /* With the caller's loop, the struct is freed by the last close
    * callback, when the caller next runs the loop. */
 }

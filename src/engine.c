@@ -143,6 +143,9 @@ static void deliver(afetch_t *a, af_item_t *it)
 
 void af_engine_complete(afetch_t *a, af_item_t *it)
 {
+  /* The body prefix was only kept for the parser: a result that waits in
+   * the reorder window must not hold up to 512 KiB with it. */
+  af_buf_free(&it->body);
   if (it->bad != AFETCH_ERR_NONE) {
     it->kind = it->bad;
     free(it->error);

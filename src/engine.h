@@ -91,6 +91,8 @@ struct af_source {
   int reading; /* a read is outstanding or the stream is started */
   int eof;
   int open;    /* the stream handle was initialised (needs uv_close) */
+  int closing; /* uv_close called, its callback not yet run */
+  int orphan;  /* the engine is gone: the pending callback frees this */
   char *chunk; /* read buffer */
   afetch_t *engine;
 };

@@ -3,6 +3,7 @@
  * terminals as streams. Reading stops while the read-ahead window is full
  * and resumes when the scheduler has room, so a list of any length, or a
  * slow producer, costs bounded memory and never stalls transfers. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,15 +62,29 @@ static void source_finish(afetch_t *a, af_source_t *s)
   s->eof = 1;
 }
 
+static void source_destroy(af_source_t *s)
+{
+  if (s->close_fd && s->fd >= 0)
+    close(s->fd);
+  free(s->chunk);
+  free(s);
+}
+
+/* A source freed with the engine while its close (or a file read) was
+ * pending was left to this callback: the engine may be gone by now. */
 static void on_stream_close(uv_handle_t *h)
 {
-  (void)h;
+  af_source_t *s = h->data;
+  s->closing = 0;
+  if (s->orphan)
+    source_destroy(s);
 }
 
 static void close_source(af_source_t *s)
 {
   if (s->open) {
     s->open = 0;
+    s->closing = 1;
     uv_close((uv_handle_t *)&s->h, on_stream_close);
   }
   else if (s->close_fd && s->fd >= 0) {
@@ -116,10 +131,14 @@ static void issue_fs_read(af_source_t *s);
 static void on_fs_read(uv_fs_t *req)
 {
   af_source_t *s = req->data;
-  afetch_t *a = s->engine;
   ssize_t n = req->result;
   uv_fs_req_cleanup(req);
   s->reading = 0;
+  if (s->orphan) {
+    source_destroy(s);
+    return;
+  }
+  afetch_t *a = s->engine;
   if (n > 0) {
     s->offset += n;
     af_lines_feed(&a->lines, s->chunk, (size_t)n, on_line, a);
@@ -157,6 +176,15 @@ static void issue_fs_read(af_source_t *s)
 static int open_stream(afetch_t *a, af_source_t *s)
 {
   int rc;
+  /* libuv closes a stream's fd (above 2) with the handle: read through a
+   * duplicate when the caller keeps the fd. */
+  if (!s->close_fd && s->fd > STDERR_FILENO) {
+    int d = dup(s->fd);
+    if (d < 0)
+      return -errno;
+    s->fd = d;
+    s->close_fd = 1;
+  }
   if (s->kind == UV_TTY)
     rc = uv_tty_init(a->loop, &s->h.tty, s->fd, 1);
   else
@@ -294,10 +322,10 @@ void af_input_free(afetch_t *a)
   af_source_t *s = a->sources;
   while (s) {
     af_source_t *n = s->next;
-    if (s->close_fd && s->fd >= 0)
-      close(s->fd);
-    free(s->chunk);
-    free(s);
+    if (s->closing || (s->kind == UV_FILE && s->reading))
+      s->orphan = 1;
+    else
+      source_destroy(s);
     s = n;
   }
   a->sources = a->src_tail = a->src_cur = NULL;

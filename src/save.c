@@ -25,6 +25,15 @@ char *af_save_name(uint64_t line, const char *url)
   size_t len = (size_t)n;
   const char *p = strstr(url, "://");
   p = p ? p + 3 : url;
+  /* Never put "user:password@" into a file name: skip the userinfo, up to
+   * the last '@' before the path (a password may itself hold an '@'). */
+  size_t auth = strcspn(p, "/?#");
+  for (size_t i = auth; i > 0; i--) {
+    if (p[i - 1] == '@') {
+      p += i;
+      break;
+    }
+  }
   int last_us = 1;
   for (; *p && len < NAME_MAX_BYTES; p++) {
     unsigned char c = (unsigned char)*p;

@@ -24,6 +24,12 @@ assert_eq "$(jq -r 'select(.line == 2) | .saved_as' "$tmp/r.json")" \
 assert_eq "$(jq -r 'select(.line == 5) | .saved_as' "$tmp/r.json")" null \
   "no file for a failed transfer"
 
+# A password in the URL never reaches a file name (nor saved_as).
+echo "http://user:s3cr3tpw@127.0.0.1:$AF_PORT/text" |
+  "$AFETCH" -o "$tmp/out3" --json --no-summary >"$tmp/pw.json"
+assert_eq "$(ls "$tmp/out3")" "000001_127.0.0.1_${AF_PORT}_text" "name without userinfo"
+grep -q s3cr3tpw "$tmp/pw.json" && fail "password in the JSON: $(cat "$tmp/pw.json")"
+
 # A symbolic link planted under the name is not followed.
 mkdir -p "$tmp/out2"
 ln -s "$tmp/victim" "$tmp/out2/000001_127.0.0.1_${AF_PORT}_text"

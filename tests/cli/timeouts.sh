@@ -20,6 +20,43 @@ assert_eq "$(q 3 .status)" 200 "the other URL is fine"
 assert_le "$ms" "$([ -n "${AF_SANITIZED:-}" ] && echo 6000 || echo 2000)" \
   "the run ends within the timeout plus a second (ms)"
 
+# --connect-timeout: a listener whose accept queue is full and that never
+# accepts drops the SYN, so the connect itself hangs (loopback only).
+python3 -c '
+import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(0)
+port = s.getsockname()[1]
+fill = []
+for _ in range(4):
+    c = socket.socket()
+    c.setblocking(False)
+    c.connect_ex(("127.0.0.1", port))
+    fill.append(c)
+time.sleep(0.2)
+print(port, flush=True)
+time.sleep(60)
+' >"$tmp/na.port" &
+napid=$!
+for _ in $(seq 400); do
+  [ -s "$tmp/na.port" ] && break
+  sleep 0.025
+done
+[ -s "$tmp/na.port" ] || fail "the non-accepting listener did not start"
+start=$(date +%s%N)
+echo "http://127.0.0.1:$(cat "$tmp/na.port")/" |
+  "$AFETCH" --json --no-summary --connect-timeout 1 --timeout 20 \
+    >"$tmp/ct.json" && fail "exit 0 despite a connect timeout"
+ms=$((($(date +%s%N) - start) / 1000000))
+kill "$napid"
+wait "$napid" 2>/dev/null || true
+assert_eq "$(jq -r .error_kind "$tmp/ct.json")" timeout "connect timeout kind"
+jq -r .error "$tmp/ct.json" | grep -q "Failed to connect" ||
+  fail "connect timeout message: $(cat "$tmp/ct.json")"
+assert_le "$ms" "$([ -n "${AF_SANITIZED:-}" ] && echo 6000 || echo 2500)" \
+  "--connect-timeout 1 ends the connect, not --timeout 20 (ms)"
+
 # Retries: /flaky/2/K fails twice with 503, then answers.
 printf '%s\n' "$AF_BASE/flaky/2/k1" >"$tmp/f.txt"
 "$AFETCH" --json --no-summary --retries 3 "$tmp/f.txt" >"$tmp/f.json"

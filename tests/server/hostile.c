@@ -158,14 +158,22 @@ static int num_after(const char *path, const char *prefix, uint64_t max,
   return parse_u64(p, slash ? (size_t)(slash - p) : strlen(p), max, out);
 }
 
-static void route_bytes(conn_t *c, const char *path)
+/* /bytes/N: N bytes of 'x'; ?ct=none sends them without a Content-Type,
+ * so the client has to keep a prefix to sniff. */
+static void route_bytes(conn_t *c, const req_t *r)
 {
   uint64_t n;
-  if (num_after(path, "/bytes/", UINT64_C(1) << 30, &n)) {
+  if (num_after(r->path, "/bytes/", UINT64_C(1) << 30, &n)) {
     bad(c, "use /bytes/N with N <= 1073741824");
     return;
   }
-  send_gen(c, 200, "application/octet-stream", gen_new("", "x", n, ""));
+  const char *v;
+  size_t vlen;
+  const char *ct = "application/octet-stream";
+  if (query_get(r->query, "ct", &v, &vlen) && vlen == 4 &&
+      !strncmp(v, "none", 4))
+    ct = NULL;
+  send_gen(c, 200, ct, gen_new("", "x", n, ""));
 }
 
 static void route_deep(conn_t *c, const req_t *r)
@@ -411,7 +419,7 @@ int route_stream(conn_t *c, const req_t *r)
 {
   const char *p = r->path;
   if (!strncmp(p, "/bytes/", 7))
-    route_bytes(c, p);
+    route_bytes(c, r);
   else if (!strncmp(p, "/deep/", 6))
     route_deep(c, r);
   else if (!strncmp(p, "/bigline/", 9))

@@ -30,6 +30,16 @@ static void test_names(void **state)
   check(1234567, "http://ü.example/ä", "1234567_.example");
 }
 
+/* No user name or password ever reaches a file name. */
+static void test_userinfo(void **state)
+{
+  (void)state;
+  check(1, "http://user:s3cr3t@h/a", "000001_h_a");
+  check(2, "http://u:p@ss@h:81/x", "000002_h_81_x");
+  check(3, "http://h/a@b", "000003_h_a_b");
+  check(4, "http://:pw@h", "000004_h");
+}
+
 static void test_length_cap(void **state)
 {
   (void)state;
@@ -47,6 +57,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_names),
       cmocka_unit_test(test_length_cap),
+      cmocka_unit_test(test_userinfo),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
