@@ -112,6 +112,16 @@ def verdict(value, bound, kind, unit="", spec="%.3g"):
     return "MISSED by %s%s%s" % (spec % by, unit, rel)
 
 
+def startup(meta, tool):
+    """(wall, cpu) of starting tool over an empty list, or None."""
+    v = meta.get("startup_" + tool, "")
+    try:
+        w, c = v.split("/")
+        return float(w), float(c)
+    except ValueError:
+        return None
+
+
 def fmt_ratio(v):
     if v is None:
         return "–"
@@ -228,11 +238,30 @@ def report(args):
                     ("duration_s", "this run took (s)")]:
         L.append("| %s | %s |" % (name, meta.get(k, "") or "–"))
     L.append("")
+    rows = []
+    for t, name in [("afetch", "afetch -q (empty list)"),
+                    ("curl", "curl --version"),
+                    ("aiohttp", "python3 bench/peers/aio_fetch.py (empty list)"),
+                    ("threads",
+                     "python3 bench/peers/threads_fetch.py (empty list)")]:
+        st = startup(meta, t)
+        if st:
+            rows.append("| %s | %.1f | %.1f |" % (name, st[0] * 1000,
+                                                 st[1] * 1000))
+    if rows:
+        L.append("Start-up cost, a fixed part of every figure below (median "
+                 "of %s run(s)):" % ("1" if smoke else "5"))
+        L.append("")
+        L.append("| command | wall ms | CPU ms |")
+        L.append("| --- | ---: | ---: |")
+        L.extend(rows)
+        L.append("")
     busy = [r for r in runs if r["busy"] == "1"]
     redos = sum(int(r["redos"] or 0) for r in runs)
     L.append("Busy machine: %d run(s) were redone because other processes "
              "used more than 10 %% of one core meanwhile; %d run(s) stayed "
-             "disturbed after two redos and are kept, marked ⚠ below."
+             "disturbed (after up to two redos, or once the time budget for "
+             "redos was spent) and are kept, marked ⚠ below."
              % (redos, len(busy)))
     L.append("")
 
@@ -303,10 +332,20 @@ def report(args):
         tgt("W4", ">= 20 000 requests/s (process start to exit)",
             "%s req/s (wall %s s)" % (fmt(rps, "%.0f"), fmt(wall)), rps, 20000,
             "ge", " req/s", "%.0f")
+        afw = a.med("af_wall")
+        tgt("W4", "(information) requests/s by afetch's own summary, which "
+            "leaves out process start and exit",
+            "%s req/s (%s s)" % (fmt(a.n / afw if afw else None, "%.0f"),
+                                 fmt(afw)), None, None, None)
         cpu = a.med("cpu")
         us = cpu / a.n * 1e6 if cpu is not None else None
         tgt("W4", "<= 60 µs client CPU per request", "%s µs" % fmt(us, "%.0f"),
             us, 60, "le", " µs", "%.0f")
+        st = startup(meta, "afetch")
+        if st and cpu is not None:
+            tgt("W4", "(information) CPU per request net of afetch's start-up "
+                "(%.1f ms CPU over an empty list)" % (st[1] * 1000),
+                "%.0f µs" % ((cpu - st[1]) / a.n * 1e6), None, None, None)
     if A("W5") and P("W5", "curl-parallel"):
         a, c = A("W5"), P("W5", "curl-parallel")
         rc = ratio(a, c, "cpu", per_request=True)
@@ -430,7 +469,7 @@ def report(args):
         L.append("")
         for tw, text, m, v in targets:
             if tw == w:
-                L.append("- target: %s; afetch: %s; **%s**" % (text, m, v))
+                L.append("- target: %s; measured: %s; **%s**" % (text, m, v))
         if any(tw == w for tw, _, _, _ in targets):
             L.append("")
         L.append("| tool | URLs | wall s | × afetch | CPU s | × afetch "
@@ -501,8 +540,9 @@ def report(args):
                          "to /dev/null")
         if w == "W2" and d.get("curl-parallel"):
             extra.append("curl caps --parallel-max at 300")
-        for e in extra:
+        if extra:
             L.append("")
+        for e in extra:
             L.append("- " + e)
         L.append("")
 

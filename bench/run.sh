@@ -80,8 +80,10 @@ command -v gnuplot >/dev/null && have_gnuplot=1
 
 # ---------------------------------------------------------------- build
 if [ -n "${AFETCH:-}" ] && [ -n "${AFSERVE:-}" ]; then
-  [ -x "$AFETCH" ] && [ -x "$AFSERVE" ] ||
-    { log "bench: AFETCH or AFSERVE is not executable"; exit 2; }
+  if [ ! -x "$AFETCH" ] || [ ! -x "$AFSERVE" ]; then
+    log "bench: AFETCH or AFSERVE is not executable"
+    exit 2
+  fi
 else
   bdir="$root/build-bench"
   log "bench: building afetch (Release) in $bdir"
@@ -261,7 +263,6 @@ d = [50 + round(i * 450 / max(n - 1, 1)) for i in range(n)]
 random.Random(9).shuffle(d)
 for i, ms in enumerate(d):
     print('$A/delay/%d/w9-%d' % (ms, i + 1))" >"$in/w9.txt"
-w9_slowest_ms=500
 if [ "$have_nginx" = 1 ]; then
   seq "$N5" | sed "s|.*|$N/article.bin?i=&|" >"$in/w5.txt"
   head -n "$N5X" "$in/w5.txt" >"$in/w5x.txt"
@@ -292,7 +293,7 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 csv=$resdir/runs-$stamp.csv
 cmds=$resdir/commands-$stamp.tsv
 meta=$resdir/meta-$stamp.txt
-echo "round,workload,tool,n,wall,user,sys,cpu,maxrss_kb,status,ok,servers_cpu,others_cpu,steal,redos,busy,conns_total,conns_max,inflight_max,requests,p99_ms,seq_s,conc_s,speedup,rss_half1_kb,rss_half2_kb" >"$csv"
+echo "round,workload,tool,n,wall,user,sys,cpu,maxrss_kb,status,ok,servers_cpu,others_cpu,steal,redos,busy,conns_total,conns_max,inflight_max,requests,p99_ms,seq_s,conc_s,speedup,rss_half1_kb,rss_half2_kb,af_wall" >"$csv"
 : >"$cmds"
 
 # ---------------------------------------------------------------- server counters
@@ -317,7 +318,7 @@ nginx_counts() { # accepts requests
 # run_one W TOOL N SERVER(afserve|nginx|both) KIND [measure opts] -- CMD...
 #   KIND: afetch (summary on stderr), curl (one http code a line), py (one
 #   "STATUS<TAB>..." line per URL)
-cur_round=0
+cur_round=0 show=""
 run_one() {
   local w=$1 tool=$2 n=$3 srv=$4 kind=$5
   shift 5
@@ -327,25 +328,31 @@ run_one() {
   local out=$tmp/out.$w.$tool err=$tmp/err.$w.$tool
   [ "$kind" = afetch-null ] && out=/dev/null
   local attempt redos=0 res="" busy=0 wall others waited qw
+  # The command as a reader would type it, once per workload and tool.
   if ! grep -q "^$w	$tool	" "$cmds"; then
-    local c
-    c=$(printf '%q ' "$@")
-    c=${c//"$tmp/in/"/}
-    c=${c//"$AFETCH"/afetch}
-    c=${c//"$PY $here/peers/"/python3 bench/peers/}
-    c=${c//"$here/peers/"/bench/peers/}
-    c=${c//"$PY"/python3}
-    c=${c//"$A"/\$AFSERVE_URL}
-    [ -n "$N" ] && c=${c//"$N"/\$NGINX_URL}
-    local redir=""
+    local c="" arg i
+    if [ -n "$show" ]; then
+      c=$show
+    else
+      for arg in "$@"; do
+        arg=${arg//"$tmp/in/"/}
+        arg=${arg//"$AFETCH"/afetch}
+        arg=${arg//"$here/peers/"/bench/peers/}
+        [ "$arg" = "$PY" ] && arg=python3
+        [[ $arg =~ ^[A-Za-z0-9_./:=+,@-]+$ ]] || arg="'${arg//\'/\'\\\'\'}'"
+        c="$c $arg"
+      done
+      c=${c# }
+    fi
     for ((i = 0; i < ${#mopts[@]}; i++)); do
       case ${mopts[i]} in
-        -i) redir="$redir < ${mopts[i + 1]#"$tmp/in/"}" ;;
+        -i) c="$c < ${mopts[i + 1]#"$tmp/in/"}" ;;
         -n) c="ulimit -Sn ${mopts[i + 1]}; $c" ;;
       esac
     done
-    printf '%s\t%s\t%s\n' "$w" "$tool" "${c% }$redir" >>"$cmds"
+    printf '%s\t%s\t%s\n' "$w" "$tool" "$c" >>"$cmds"
   fi
+  show=""
   local ng0="" ng1=""
   for ((attempt = 1; attempt <= max_attempts; attempt++)); do
     afserve_reset
@@ -371,7 +378,7 @@ run_one() {
     busy_spent=$((busy_spent + ${wall%.*}))
     log "  (busy machine: others used ${others}s of CPU in ${wall}s; redo)"
   done
-  local kv key val
+  local kv
   declare -A m=()
   for kv in $res; do m[${kv%%=*}]=${kv#*=}; done
   # What the server saw.
@@ -393,10 +400,12 @@ run_one() {
     fi
   fi
   # How many URLs were answered 200.
-  local okn=0 p99="" seq_s="" conc_s="" speed=""
+  local okn=0 p99="" seq_s="" conc_s="" speed="" afw=""
   case $kind in
     afetch|afetch-null)
       okn=$(sed -n 's/^[a-z]*: [0-9]* URLs, \([0-9]*\) ok.*/\1/p' "$err" | tail -1)
+      # afetch's own wall time, from its summary (the last run's).
+      afw=$(sed -n 's/^[a-z]*: [0-9]* URLs, .* in \([0-9.]*\) s (.*/\1/p' "$err" | tail -1)
       if [ "$kind" = afetch ] && [ -s "$out" ] && head -c1 "$out" | grep -q '{'; then
         p99=$("$PY" "$here/report.py" p99 "$out" 2>/dev/null || true)
       fi
@@ -418,11 +427,11 @@ run_one() {
               else if (r[i] > b) b = r[i] }
             print a + 0, b + 0 }' "$rss")
   fi
-  printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' \
+  printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' \
     "$cur_round" "$w" "$tool" "$n" "${m[wall]}" "${m[user]}" "${m[sys]}" "${m[cpu]}" \
     "${m[maxrss_kb]}" "${m[status]}" "$okn" "${m[servers]}" "${m[others]}" \
     "${m[steal]}" "$redos" "$busy" "$ct" "$cm" "$im" "$rq" "$p99" "$seq_s" \
-    "$conc_s" "$speed" "$h1" "$h2" >>"$csv"
+    "$conc_s" "$speed" "$h1" "$h2" "$afw" >>"$csv"
   local warn=""
   [ "$okn" != "$n" ] && warn=" (!! $okn of $n answered 200; exit ${m[status]}; $(tail -c 200 "$err" | tr '\n' ' '))"
   [ "$busy" = 1 ] && warn="$warn (still busy)"
@@ -441,7 +450,7 @@ curl_par() { # CONC FILE.curl: sets the array CURLPAR
     --no-progress-meter --noproxy '*' -w '%{http_code}\n' -K "$2")
 }
 run_tool() { # W TOOL
-  local w=$1 t=$2 f c n srv=afserve extra=()
+  local w=$1 t=$2 f c n srv=afserve
   case $w in
     W1) f=$in/w1.txt c=100 n=$N1 ;;
     W2) f=$in/w1.txt c=1000 n=$N1 ;;
@@ -453,14 +462,15 @@ run_tool() { # W TOOL
     W8) f=$in/w8.txt c=50 n=$((N8H + N8S)) srv=both ;;
     W9) f=$in/w9.txt c=$N9 n=$N9 ;;
   esac
-  local cc
   case $t in
     afetch)
       case $w in
         W3) run_one "$w" "$t" "$n" "$srv" afetch -- "$AFETCH" --sequential --json "$f" ;;
         W7) run_one "$w" "$t" "$n" "$srv" afetch -n 1024 -- \
               "$AFETCH" --json -c "$c" --per-host "$c" "$f" ;;
-        W8) run_one "$w" "$t" "$n" "$srv" afetch-null -t 1800 -r "$tmp/rss.$w.$t" -- \
+        W8)
+          show="cat w8.txt | afetch -c 50 --per-host 50 - >/dev/null"
+          run_one "$w" "$t" "$n" "$srv" afetch-null -t 1800 -r "$tmp/rss.$w.$t" -- \
               sh -c 'cat "$1" | exec "$2" -c 50 --per-host 50 -' sh "$f" "$AFETCH" ;;
         *) run_one "$w" "$t" "$n" "$srv" afetch -- \
               "$AFETCH" --json -c "$c" --per-host "$c" "$f" ;;
@@ -542,6 +552,30 @@ tools_for() {
   echo "sizes=N1=$N1 D1=$D1 N3=$N3 N4=$N4 N5=$N5 N5X=$N5X N6=$N6 N7=$N7 D7=$D7 N8H=$N8H N8S=$N8S N9=$N9"
   echo "workloads=${sel_w[*]}"
 } >"$meta"
+
+# ---------------------------------------------------------------- start-up
+# What starting each tool costs, over an empty list: a fixed part of every
+# figure below (the dynamic linker and library start for the C tools, the
+# interpreter and its imports for the Python ones). Median of 5 (1 in smoke).
+: >"$in/empty.txt"
+startup() { # NAME CMD...: appends NAME=WALL/CPU to the meta file
+  local name=$1 k res walls=() cpus=()
+  shift
+  for ((k = 0; k < (smoke ? 1 : 5); k++)); do
+    res=$("$MEASURE" -w "$quiet_wait" -o /dev/null -e /dev/null -- "$@")
+    walls+=("$(sed -n 's/.*wall=\([0-9.]*\).*/\1/p' <<<"$res")")
+    cpus+=("$(sed -n 's/.* cpu=\([0-9.]*\).*/\1/p' <<<"$res")")
+  done
+  printf '%s=%s/%s\n' "$name" \
+    "$(printf '%s\n' "${walls[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')" \
+    "$(printf '%s\n' "${cpus[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')" \
+    >>"$meta"
+}
+log "bench: start-up costs"
+startup startup_afetch "$AFETCH" -q "$in/empty.txt"
+[ "$have_curl" = 1 ] && startup startup_curl curl --version
+[ "$have_aio" = 1 ] && startup startup_aiohttp "$PY" "$here/peers/aio_fetch.py" "$in/empty.txt"
+[ "$have_req" = 1 ] && startup startup_threads "$PY" "$here/peers/threads_fetch.py" "$in/empty.txt"
 
 # ---------------------------------------------------------------- rounds
 log "bench: $rounds round(s) of ${sel_w[*]}; results in $csv"

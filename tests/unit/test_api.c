@@ -62,13 +62,8 @@ static void test_fd_kept(void **state)
   write_all(p[1], "not a url\n# comment\nhttp://127.0.0.1:1/\n");
   close(p[1]);
 
-  afetch_options_t o;
-  afetch_options_init(&o);
   counts_t c = {0};
-  afetch_callbacks_t cb = {
-      .on_result = on_result, .on_done = on_done, .ud = &c};
-  afetch_t *a = NULL;
-  assert_int_equal(afetch_new(&a, NULL, &o, &cb), AFETCH_OK);
+  afetch_t *a = engine(NULL, &c);
   assert_int_equal(afetch_add_input_fd(a, p[0], 0), AFETCH_OK);
   assert_int_equal(afetch_run(a), AFETCH_OK);
   afetch_free(a);
@@ -89,13 +84,8 @@ static void test_free_mid_run(void **state)
   /* The writer stays open: the run cannot end on its own. */
   write_all(p[1], "bad line one\nbad line two\n");
 
-  afetch_options_t o;
-  afetch_options_init(&o);
   counts_t c = {0};
-  afetch_callbacks_t cb = {
-      .on_result = on_result, .on_done = on_done, .ud = &c};
-  afetch_t *a = NULL;
-  assert_int_equal(afetch_new(&a, &loop, &o, &cb), AFETCH_OK);
+  afetch_t *a = engine(&loop, &c);
   assert_int_equal(afetch_add_input_fd(a, p[0], 1), AFETCH_OK);
   assert_int_equal(afetch_start(a), AFETCH_OK);
   /* Bounded: until both lines have their results. */
