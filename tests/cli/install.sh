@@ -108,8 +108,11 @@ for kind in shared static; do
   env=()
   [[ $kind == shared ]] && env=(LD_LIBRARY_PATH="$libdir")
   if [[ $kind == shared ]]; then
-    env "${env[@]}" ldd "$bin" | grep -q "libafetch.so.* => $libdir/" ||
-      fail "titles-shared does not load the installed library"
+    # Captured first: grep -q would close the pipe early, and under
+    # pipefail ldd's SIGPIPE would fail the check.
+    deps=$(env "${env[@]}" ldd "$bin")
+    grep -q "libafetch.so.* => $libdir/" <<<"$deps" ||
+      fail "titles-shared does not load the installed library: $deps"
   fi
   env "${env[@]}" "$bin" "$AF_BASE/page/inst-$kind" "$AF_BASE/page/two-$kind" \
     >"$AF_TMP/$kind.out" 2>"$AF_TMP/$kind.err" ||
