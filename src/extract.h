@@ -18,6 +18,7 @@
 typedef struct {
   char *title;   /* cleaned (af_text_clean) or NULL */
   char *snippet; /* cleaned and cut at snippet_len characters, or NULL */
+  size_t parsed; /* UTF-8 bytes handed to gumbo, all parses together */
 } af_extract_t;
 
 /* 1 if content_type names HTML (text/html, application/xhtml+xml), or if it

@@ -45,6 +45,53 @@ static void title_from_title(void **state)
         "Real", "Real");
 }
 
+/* The head alone is parsed when it holds the <title> and the meta
+ * description; otherwise the whole page, with the same answers. */
+static void head_first(void **state)
+{
+  (void)state;
+  af_extract_t x;
+  char page[8192];
+  char filler[4096];
+  memset(filler, 0, sizeof filler);
+  for (size_t i = 0; i + 11 < sizeof filler; i += 11)
+    memcpy(filler + i, "<p>word</p>", 11);
+  filler[sizeof filler - 1] = '\0';
+
+  snprintf(page, sizeof page,
+           "<html><head><title>T</title><meta name=description content=D>"
+           "</head><body><h1>H</h1>%s</body></html>",
+           filler);
+  assert_int_equal(af_extract(page, strlen(page), "text/html", 160, &x), 0);
+  assert_string_equal(x.title, "T");
+  assert_string_equal(x.snippet, "D");
+  assert_true(x.parsed < 100); /* the head only */
+  af_extract_free(&x);
+
+  /* No description: the snippet is body text, so the whole page is read. */
+  snprintf(page, sizeof page,
+           "<html><head><title>T</title></head><body><h1>H</h1>%s</body>",
+           filler);
+  assert_int_equal(af_extract(page, strlen(page), "text/html", 160, &x), 0);
+  assert_string_equal(x.title, "T");
+  assert_non_null(x.snippet);
+  assert_memory_equal(x.snippet, "H word word", 11);
+  assert_true(x.parsed >= strlen(page));
+  af_extract_free(&x);
+
+  /* A "</head" inside a script before the title: the head-only parse is
+   * not sure, the whole page gives the real answers. */
+  check("<head><script>var s = '</head>';</script><title>Real</title>"
+        "<meta name=description content=Desc></head><body>b",
+        "text/html", 160, "Real", "Desc");
+  /* Title only in the body (h1), description in the head. */
+  check("<head><meta name=description content=Desc></head><body><h1>H1</h1>",
+        "text/html", 160, "H1", "Desc");
+  /* og:title in the head does not outrank a later <title>. */
+  check("<head><meta property=og:title content=OG></head><title>Late</title>",
+        "text/html", 160, "Late", NULL);
+}
+
 static void title_falls_back(void **state)
 {
   (void)state;
@@ -319,6 +366,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(title_from_title),
       cmocka_unit_test(title_falls_back),
+      cmocka_unit_test(head_first),
       cmocka_unit_test(snippet_from_description),
       cmocka_unit_test(snippet_is_visible_text_only),
       cmocka_unit_test(entities_are_decoded),
