@@ -69,7 +69,8 @@ struct af_item {
 struct af_host {
   char *key;
   unsigned inflight;
-  unsigned refs; /* items pointing here: queued, in flight, retrying */
+  uint64_t ended; /* transfers ended: 0 means no idle connection exists */
+  unsigned refs;  /* items pointing here: queued, in flight, retrying */
   af_item_t *head, *tail;
   size_t heap_idx;  /* SIZE_MAX when not in the heap */
   af_host_t *hnext; /* hash chain */

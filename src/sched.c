@@ -266,6 +266,7 @@ void af_sched_release(afetch_t *a, af_item_t *it)
 static void host_done(afetch_t *a, af_host_t *h)
 {
   h->inflight--;
+  h->ended++;
   heap_update(a, h);
 }
 

@@ -209,6 +209,14 @@ int af_xfer_start(afetch_t *a, af_item_t *it)
       a->o.http_version != AFETCH_HTTP_1_1 &&
       strncmp(it->u.url, "https:", 6) == 0)
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+  /* Until a transfer to this host has ended, every connection to it is
+   * busy, and over HTTP/1.1 a busy connection cannot be reused: skip
+   * libcurl's search of the host's connections, which walks all of them
+   * for every new transfer (O(n^2) for a burst of 5000 to one host:
+   * 8 % of the CPU in a profile). */
+  if (it->host && it->host->ended == 0 && strncmp(it->u.url, "http:", 5) == 0 &&
+      a->o.http_version != AFETCH_HTTP_2)
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 
   it->t_start = uv_hrtime();
   it->engine = a;
