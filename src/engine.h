@@ -144,11 +144,12 @@ struct afetch {
   unsigned window;
 
   /* Counters the end-of-run rule looks at. */
-  uint64_t queued;   /* admitted to afetch, not started */
-  unsigned inflight; /* handed to curl */
-  unsigned parsing;  /* in the thread pool */
-  unsigned retrying; /* waiting on a retry timer */
-  unsigned held;     /* done, waiting for their turn (order_input) */
+  uint64_t queued;    /* admitted to afetch, not started */
+  unsigned inflight;  /* handed to curl */
+  unsigned parsing;   /* in the thread pool */
+  size_t parse_bytes; /* body bytes those jobs hold */
+  unsigned retrying;  /* waiting on a retry timer */
+  unsigned held;      /* done, waiting for their turn (order_input) */
 
   /* Scheduler. */
   af_host_t **htab;
@@ -214,7 +215,7 @@ void af_xfer_pool_free(afetch_t *a);
 /* parse.c */
 int af_parse_wanted(afetch_t *a, af_item_t *it);
 int af_parse_queue(afetch_t *a, af_item_t *it);
-unsigned af_parse_max(void);
+int af_parse_full(const afetch_t *a);
 
 /* input.c */
 int af_input_add_fd(afetch_t *a, int fd, int close_fd);

@@ -18,12 +18,16 @@ typedef struct {
   int rc;
 } job_t;
 
-/* Bodies waiting for or in a parser at most: past this, admission pauses
- * (sched.c), so memory stays flat however long the list. Twice libuv's
- * default pool of 4 keeps every thread busy. */
-unsigned af_parse_max(void)
+/* Backpressure (sched.c): while this many bodies, or this many bytes of
+ * them, wait for or sit in a parser, admission pauses, so memory stays
+ * flat however long the list and however slow the parser. Counted in
+ * bytes as well as bodies: a wave of 100 small pages that land together
+ * (a few KiB in all) must not stall the next wave until they are parsed
+ * (it cost 5-9 ms per wave at 8 bodies), while eight 512 KiB prefixes are
+ * already enough to keep the pool busy. */
+int af_parse_full(const afetch_t *a)
 {
-  return 8;
+  return a->parsing >= 64 || a->parse_bytes >= 4u * 1024 * 1024;
 }
 
 int af_parse_wanted(afetch_t *a, af_item_t *it)
@@ -46,6 +50,7 @@ static void on_after_work(uv_work_t *req, int status)
   afetch_t *a = j->a;
   af_item_t *it = j->it;
   a->parsing--;
+  a->parse_bytes -= j->len;
   free(j->body);
   if (status == 0 && j->rc == 0) {
     it->title = j->out.title;
@@ -87,5 +92,6 @@ int af_parse_queue(afetch_t *a, af_item_t *it)
     return -1;
   }
   a->parsing++;
+  a->parse_bytes += j->len;
   return 0;
 }

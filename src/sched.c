@@ -331,7 +331,7 @@ static void admit(afetch_t *a)
         break;
       /* Backpressure from the parser: while bodies wait for a parser
        * thread, start nothing new, so memory does not grow with the list. */
-      if (a->parsing >= af_parse_max())
+      if (af_parse_full(a))
         break;
       if (!rate_ok(a))
         break;
