@@ -604,11 +604,34 @@ def report(args):
 
     # ------------------------------------------------------------ plot
     if args.get("gnuplot") == "1" and shutil.which("gnuplot"):
-        plot(cells, order, args["png"])
+        plot(cells, order, args["png"], sz)
     return 0
 
 
-def plot(cells, order, png):
+def short_label(w, sz):
+    """The x axis label of a workload: what it is, in two short lines
+    (gnuplot turns the \\n into a line break)."""
+    def n(k, d):
+        v = sz.get(k, d)
+        if v >= 1000000 and v % 1000000 == 0:
+            return "%dM" % (v // 1000000)
+        return "%dk" % (v // 1000) if v >= 1000 and v % 1000 == 0 else str(v)
+
+    d1, d7 = sz.get("D1", 200), sz.get("D7", 2000)
+    return {
+        "W1": "%s x %d ms\\n-c 100" % (n("N1", 1000), d1),
+        "W2": "%s x %d ms\\n-c 1000" % (n("N1", 1000), d1),
+        "W3": "%s x %d ms\\nsequential" % (n("N3", 50), d1),
+        "W4": "%s small\\npages" % n("N4", 1000),
+        "W5": "%s x 100 KB\\nnon-HTML" % n("N5", 20000),
+        "W6": "%s x 100 KB\\nHTML" % n("N6", 2000),
+        "W7": "%s x %g s\\n-c %s" % (n("N7", 5000), d7 / 1000.0, n("C7", 5000)),
+        "W8": "%s HTML\\n+ %s stdin" % (n("N8H", 20000), n("N8S", 1000000)),
+        "W9": "%s x 50-500 ms\\n--compare" % n("N9", 100),
+    }[w]
+
+
+def plot(cells, order, png, sz):
     tools = [t for t in TOOLS if any(t in cells.get(w, {}) for w in order)]
     ws = [w for w in order if w in cells]
     dat = png + ".dat"
@@ -629,8 +652,8 @@ def plot(cells, order, png):
                            capture_output=True, text=True)
     cairo = "pngcairo" in terms.stdout + terms.stderr
     gp = [
-        "set terminal pngcairo size 1200,560 font 'sans,10'" if cairo
-        else "set terminal png size 1200,560",
+        "set terminal pngcairo size 1400,640 font 'sans,10'" if cairo
+        else "set terminal png size 1400,640",
         "set output '%s'" % png,
         "set title 'afetch benchmarks: wall time per tool per workload "
         "(median, log scale, lower is better)'",
@@ -642,12 +665,16 @@ def plot(cells, order, png):
         "set logscale y",
         "set ylabel 'wall time (s)'",
         "set grid ytics",
-        "set key outside right top vertical",
+        "set key outside top center horizontal maxrows 2",
         "set yrange [0.01:*]",
+        "set bmargin 4",
+        "set xtics (%s)" % ", ".join(
+            "\"%s\\n%s\" %d" % (w, short_label(w, sz), i)
+            for i, w in enumerate(ws)),
     ]
     plots = []
     for i, t in enumerate(tools):
-        plots.append("'%s' using %d:xtic(1) title columnheader(%d) lc rgb '%s'"
+        plots.append("'%s' using %d title columnheader(%d) lc rgb '%s'"
                      % (dat, i + 2, i + 2, colors.get(t, "#777777")))
     gp.append("plot " + ", ".join(plots))
     script = png + ".gp"
