@@ -21,15 +21,12 @@ command -v curl >/dev/null || fail "curl is not installed"
 
 out=$AF_TMP/bench
 rc=0
-SECONDS=0
 AFETCH=$AFETCH AFSERVE=$AFSERVE TMPDIR=/tmp \
   timeout -k 5 240 bash "$AF_SRC/bench/run.sh" --smoke --out "$out" \
   >"$AF_TMP/run.out" 2>"$AF_TMP/run.err" || rc=$?
-took=$SECONDS
 [[ $rc == 0 ]] || fail "bench/run.sh --smoke exited $rc: $(tail -20 "$AF_TMP/run.err")"
 md=$out/BENCHMARKS.md
 [[ -s $md ]] || fail "no $md: $(tail -20 "$AF_TMP/run.err")"
-assert_le "$took" 120 "smoke run seconds"
 
 for i in 1 2 3 4 5 6 7 8 9; do
   # A verdict in the targets table.
