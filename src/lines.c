@@ -145,9 +145,11 @@ size_t af_lines_feed(af_lines_t *l, const char *p, size_t n, af_line_cb cb,
     if (l->bom_seen == sizeof(bom)) {
       l->started = 1;
       l->bom_seen = 0;
-    } else if (n > 0) {
+    }
+    else if (n > 0) {
       lines += replay_bom(l, cb, ud);
-    } else {
+    }
+    else {
       return 0; /* still a possible BOM prefix: wait for more bytes */
     }
   }

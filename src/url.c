@@ -274,9 +274,11 @@ static afetch_errkind_t fill(CURLU *h, af_url_t *out, char *err, size_t errlen)
   rc = curl_url_get(h, CURLUPART_PORT, &port, 0);
   if (rc == CURLUE_NO_PORT) {
     portnum = word_is(scheme, strlen(scheme), "https") ? 443 : 80;
-  } else if (rc != CURLUE_OK) {
+  }
+  else if (rc != CURLUE_OK) {
     goto curl_error;
-  } else {
+  }
+  else {
     /* libcurl has checked it is a decimal number up to 65535. */
     char *endp = NULL;
     portnum = strtoul(port, &endp, 10);
@@ -318,7 +320,8 @@ static afetch_errkind_t fill(CURLU *h, af_url_t *out, char *err, size_t errlen)
       rc = curl_url_get(h, CURLUPART_URL, &shown, 0);
     if (rc != CURLUE_OK)
       goto curl_error;
-  } else if (rc != CURLUE_NO_PASSWORD) {
+  }
+  else if (rc != CURLUE_NO_PASSWORD) {
     goto curl_error;
   }
   const char *d = shown ? shown : url;
@@ -331,7 +334,8 @@ static afetch_errkind_t fill(CURLU *h, af_url_t *out, char *err, size_t errlen)
 curl_error:
   if (rc == CURLUE_OUT_OF_MEMORY) {
     kind = AFETCH_ERR_RESOURCE;
-  } else {
+  }
+  else {
     kind = AFETCH_ERR_INVALID_URL;
     set_err(err, errlen, "invalid URL: %s", curlu_message(rc));
   }

@@ -78,7 +78,8 @@ static void check_url(const char *line, size_t len)
       printable(r);
       free(r);
     }
-  } else {
+  }
+  else {
     if (!err[0] || u.url || u.host || u.hostkey)
       abort();
     if (k != AFETCH_ERR_INVALID_URL && k != AFETCH_ERR_SCHEME &&

@@ -39,7 +39,8 @@ static afetch_errkind_t parse(const char *line, const char *scheme, af_url_t *u,
     assert_non_null(u->host);
     assert_non_null(u->hostkey);
     assert_int_equal(u->hash, afetch_host_hash(u->host, strlen(u->host)));
-  } else {
+  }
+  else {
     assert_true(strlen(err) > 0);
     assert_null(u->url);
     assert_null(u->host);
