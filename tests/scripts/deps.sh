@@ -7,7 +7,7 @@ level=${1:-build}
 pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libuv1-dev
       libgumbo-dev zlib1g-dev)
 if [ "$level" = test ] || [ "$level" = bench ]; then
-  pkgs+=(libcmocka-dev clang libclang-rt-14-dev valgrind jq curl
+  pkgs+=(libcmocka-dev clang clang-format libclang-rt-14-dev valgrind jq curl
          librsvg2-bin libxml2-utils netpbm nginx-light openssl
          python3 python3-yaml parallel tmux file dpkg-dev time groff man-db)
 fi
