@@ -368,6 +368,19 @@ static int attr_is(const GumboElement *e, const char *name, const char *value)
   return n == strlen(value) && strncasecmp(v, value, n) == 0;
 }
 
+/* Stores s in *dst unless it is empty (then frees it). Returns -1 when s
+ * is NULL (allocation failure). */
+static int keep_nonempty(char *s, char **dst)
+{
+  if (!s)
+    return -1;
+  if (*s)
+    *dst = s;
+  else
+    free(s);
+  return 0;
+}
+
 /* Sets *dst to the cleaned content attribute, if *dst is still unset and
  * the result is not empty. */
 static int take_content(const GumboElement *e, size_t max_chars, char **dst)
@@ -377,14 +390,8 @@ static int take_content(const GumboElement *e, size_t max_chars, char **dst)
   const GumboAttribute *a = gumbo_get_attribute(&e->attributes, "content");
   if (!a)
     return 0;
-  char *s = af_text_clean(a->value, strlen(a->value), max_chars);
-  if (!s)
-    return -1;
-  if (*s)
-    *dst = s;
-  else
-    free(s);
-  return 0;
+  return keep_nonempty(af_text_clean(a->value, strlen(a->value), max_chars),
+                       dst);
 }
 
 static int on_meta(walk_t *w, const GumboElement *e)
@@ -525,14 +532,7 @@ static int walk(walk_t *w, const GumboNode *root)
  * allocation failure. */
 static int take(af_clean_t *c, char **dst)
 {
-  char *s = af_clean_finish(c, NULL);
-  if (!s)
-    return -1;
-  if (*s)
-    *dst = s;
-  else
-    free(s);
-  return 0;
+  return keep_nonempty(af_clean_finish(c, NULL), dst);
 }
 
 /* *sure: the results cannot change with more of the page: the title came

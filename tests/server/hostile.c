@@ -392,20 +392,27 @@ static void on_trickle(conn_t *c)
   conn_write(c, p, 1, 0);
 }
 
+/* Writes what sb holds and frees it; a failed build closes the connection.
+ * Returns nonzero when the connection is done with. */
+static int send_built(conn_t *c, sbuf_t *sb)
+{
+  if (sb->err) {
+    sb_free(sb);
+    conn_close(c, 0);
+    return 1;
+  }
+  int rc = conn_write(c, sb->p, sb->len, 1);
+  sb_free(sb);
+  return rc;
+}
+
 static void route_trickle(conn_t *c)
 {
   /* The length promises far more than will ever come. */
   sbuf_t sb;
   sb_init(&sb, 4096);
   conn_head(c, &sb, 200, HTML, NULL, 1000000);
-  if (sb.err) {
-    sb_free(&sb);
-    conn_close(c, 0);
-    return;
-  }
-  int rc = conn_write(c, sb.p, sb.len, 1);
-  sb_free(&sb);
-  if (rc)
+  if (send_built(c, &sb))
     return;
   if (c->head) {
     conn_finish(c, AFTER_NEXT);
@@ -453,14 +460,7 @@ static void route_reset(conn_t *c)
                "<body><p>");
   for (int i = 0; i < 20; i++)
     sb_adds(&sb, "This connection is about to be reset. ");
-  if (sb.err) {
-    sb_free(&sb);
-    conn_close(c, 0);
-    return;
-  }
-  int rc = conn_write(c, sb.p, sb.len, 1);
-  sb_free(&sb);
-  if (rc)
+  if (send_built(c, &sb))
     return;
   c->discard = 1;
   conn_timer(c, 100, 0, on_reset_timer);
