@@ -145,6 +145,19 @@ assert_ge "$(tr -cd '\000' <"$AF_TMP/h" | wc -c)" 1 "NUL bytes"
 n=$( (af_curl --max-time 5 "$AF_BASE/gzipbomb" 2>/dev/null || true) |
   head -c 20000 | (gzip -dc 2>/dev/null || true) | head -c 10000000 | wc -c)
 assert_eq "$n" 10000000 "20 KB of gzipbomb inflates past 10 MB"
+# ?gate=2: the first bomb waits until a second request is in flight.
+af_reset
+( (af_curl --max-time 20 "$AF_BASE/gzipbomb?gate=2&n=1" 2>/dev/null || true) |
+  head -c 1000 >"$AF_TMP/g1") &
+gated=$!
+af_wait_stat inflight_current 1
+assert_eq "$(wc -c <"$AF_TMP/g1")" 0 "a gated bomb waits for the second request"
+(af_curl --max-time 20 "$AF_BASE/gzipbomb?gate=2&n=2" 2>/dev/null || true) |
+  head -c 1000 >"$AF_TMP/g2"
+wait "$gated"
+assert_eq "$(wc -c <"$AF_TMP/g1")$(wc -c <"$AF_TMP/g2")" 10001000 \
+  "both gated bombs answered"
+assert_eq "$(af_stat inflight_max)" 2 "gated bombs in flight at once"
 n=$( (af_curl --max-time 5 "$AF_BASE/endless" 2>/dev/null || true) |
   head -c 300000 | wc -c)
 assert_eq "$n" 300000 "endless"

@@ -118,6 +118,8 @@ struct srv {
   size_t log_head;        /* oldest entry */
   size_t log_len;
 
+  uint64_t gate_epoch; /* bumped each time a /gzipbomb?gate=N opens */
+
   flaky_slot_t flaky[SRV_FLAKY_SLOTS];
   size_t flaky_used;
 };
@@ -173,7 +175,9 @@ struct conn {
   unsigned writes;  /* uv_write requests in flight */
   unsigned handles; /* handles still to be closed before the free */
   enum after after;
-  uint64_t tick; /* progress of a timer-driven response (/trickle) */
+  uint64_t tick;       /* progress of a timer-driven response (/trickle) */
+  uint32_t gate;       /* /gzipbomb?gate=N: requests in flight to wait for */
+  uint64_t gate_epoch; /* srv->gate_epoch when it began to wait */
 
   unsigned busy : 1;       /* a request is being answered */
   unsigned counted : 1;    /* that request counts as in flight */

@@ -346,7 +346,7 @@ static void bomb_free(body_t *b)
   free(m);
 }
 
-static void route_gzipbomb(conn_t *c)
+static void bomb_start(conn_t *c)
 {
   static const char head[] = "HTTP/1.1 200 OK\r\n"
                              "Server: afserve\r\n"
@@ -373,6 +373,43 @@ static void route_gzipbomb(conn_t *c)
   m->started = 0;
   c->keep_alive = 0;
   conn_stream(c, head, sizeof head - 1, &m->b, AFTER_CLOSE);
+}
+
+/* ?gate=N holds the response until N requests are in flight at once (or
+ * 10 s have passed), so a test of "N bombs in flight" does not depend on
+ * how fast the first ones end on a loaded machine. The request that sees N
+ * in flight opens the gate for every one waiting (a new epoch): the first
+ * bomb to start may end before the others look at the counter again.
+ * Polled: requests in flight are a counter here, not an event. */
+#define GATE_POLL_MS 5
+#define GATE_POLLS 2000
+
+static void on_bomb_gate(conn_t *c)
+{
+  srv_t *s = c->srv;
+  if (s->gate_epoch == c->gate_epoch && s->inflight_current >= c->gate)
+    s->gate_epoch++;
+  if (s->gate_epoch != c->gate_epoch || ++c->tick >= GATE_POLLS) {
+    bomb_start(c);
+    return;
+  }
+  conn_timer(c, GATE_POLL_MS, 0, on_bomb_gate);
+}
+
+static void route_gzipbomb(conn_t *c, const req_t *r)
+{
+  const char *v;
+  size_t n;
+  uint64_t gate = 0;
+  if (query_get(r->query, "gate", &v, &n) &&
+      parse_u64(v, n, 100000, &gate) == 0 && gate > 1 && !c->head) {
+    c->gate = (uint32_t)gate;
+    c->gate_epoch = c->srv->gate_epoch;
+    c->tick = 0;
+    on_bomb_gate(c);
+    return;
+  }
+  bomb_start(c);
 }
 
 /* ---- trickle ----------------------------------------------------------- */
@@ -434,7 +471,7 @@ int route_stream(conn_t *c, const req_t *r)
   else if (path_is(p, "/endless"))
     route_endless(c);
   else if (path_is(p, "/gzipbomb"))
-    route_gzipbomb(c);
+    route_gzipbomb(c, r);
   else if (path_is(p, "/trickle"))
     route_trickle(c);
   else
