@@ -214,6 +214,9 @@ void af_xfer_pool_free(afetch_t *a);
 
 /* parse.c */
 int af_parse_wanted(afetch_t *a, af_item_t *it);
+/* Extracts title and snippet from the item's body: on a pool thread (0: the
+ * item completes when that is done), or at once for a tiny body (1), or
+ * not at all (-1, out of memory); on nonzero the caller completes it. */
 int af_parse_queue(afetch_t *a, af_item_t *it);
 int af_parse_full(const afetch_t *a);
 

@@ -497,10 +497,9 @@ void af_xfer_done(afetch_t *a, CURL *e, CURLcode res)
     if (schedule_retry(a, it) == 0)
       return;
   }
-  if (res == CURLE_OK && af_parse_wanted(a, it)) {
-    if (af_parse_queue(a, it) == 0)
-      return;
-  }
+  /* Queued for a parser thread: that one completes the item. */
+  if (res == CURLE_OK && af_parse_wanted(a, it) && af_parse_queue(a, it) == 0)
+    return;
   af_engine_complete(a, it);
 }
 
