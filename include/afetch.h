@@ -174,6 +174,13 @@ typedef struct {
   unsigned progress_ms;       /* progress callback interval, 0 = off */
   const char *output_dir;     /* existing dir to save bodies in, NULL = no */
   int parse;                  /* extract title and snippet (1) */
+  int parse_nice;             /* 1-19: nice value taken by the libuv pool
+                               * threads that parse, so the network loop
+                               * (and a server on the same machine) come
+                               * first; 0 leaves them alone (0). The pool is
+                               * the whole process's and a thread cannot
+                               * lower its nice again: set it only in a
+                               * program that owns its pool. The CLI uses 10. */
 } afetch_options_t;
 
 /* Fills every field with its default. Call it before setting fields, so

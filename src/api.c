@@ -47,7 +47,7 @@ static int check_options(const afetch_options_t *o)
 {
   if (o->concurrency < 1 || o->per_host < 1 || o->rate < 0 || o->timeout <= 0 ||
       o->connect_timeout <= 0 || o->reorder_window < 1 || o->read_ahead < 1 ||
-      o->mode > AFETCH_MODE_COMPARE)
+      o->mode > AFETCH_MODE_COMPARE || o->parse_nice < 0 || o->parse_nice > 19)
     return AFETCH_EINVAL;
   if (o->shard_n > 0 && o->shard_k >= o->shard_n)
     return AFETCH_EINVAL;

@@ -1,7 +1,10 @@
 #include "buf.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 void af_buf_init(af_buf_t *b, size_t max)
 {
@@ -26,6 +29,36 @@ static int grow(af_buf_t *b, size_t need)
   b->data = p;
   b->cap = cap;
   return 0;
+}
+
+int af_buf_reserve(af_buf_t *b, size_t n)
+{
+  if (n > b->max)
+    n = b->max;
+  if (n + 1 <= b->cap)
+    return 0;
+  char *p = realloc(b->data, n + 1);
+  if (!p)
+    return -1;
+  if (!b->data)
+    p[0] = '\0';
+  b->data = p;
+  b->cap = n + 1;
+  return 0;
+}
+
+void af_buf_populate(af_buf_t *b)
+{
+#ifdef MADV_POPULATE_WRITE
+  long ps = sysconf(_SC_PAGESIZE);
+  size_t page = ps > 0 ? (size_t)ps : 4096;
+  uintptr_t lo = ((uintptr_t)b->data + page - 1) & ~(uintptr_t)(page - 1);
+  uintptr_t hi = ((uintptr_t)b->data + b->cap) & ~(uintptr_t)(page - 1);
+  if (b->data && hi > lo)
+    madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#else
+  (void)b;
+#endif
 }
 
 int af_buf_append(af_buf_t *b, const void *p, size_t n)

@@ -3,6 +3,12 @@
  * while it is away; the loop thread owns the item before and after. */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "engine.h"
 #include "extract.h"
@@ -14,6 +20,7 @@ typedef struct {
   char *body;
   size_t len;
   size_t snippet_len;
+  int nice;
   af_extract_t out;
   int rc;
 } job_t;
@@ -37,9 +44,31 @@ int af_parse_wanted(afetch_t *a, af_item_t *it)
   return af_is_html(it->content_type, it->body.data, it->body.len);
 }
 
+/* On Linux, nice is a property of each thread (setpriority on a thread id):
+ * the pool thread that runs this job steps back once and stays so. Only
+ * ever upwards (a process started with a higher nice keeps it); that needs
+ * no privilege, and a failure only means the thread keeps its priority. */
+static void step_back(int nice)
+{
+#ifdef __linux__
+  static _Thread_local int tried;
+  if (nice <= tried)
+    return;
+  tried = nice;
+  id_t tid = (id_t)syscall(SYS_gettid);
+  errno = 0;
+  int cur = getpriority(PRIO_PROCESS, tid);
+  if (errno == 0 && cur < nice)
+    setpriority(PRIO_PROCESS, tid, nice);
+#else
+  (void)nice;
+#endif
+}
+
 static void on_work(uv_work_t *req)
 {
   job_t *j = req->data;
+  step_back(j->nice);
   j->rc =
       af_extract(j->body, j->len, j->it->content_type, j->snippet_len, &j->out);
 }
@@ -98,6 +127,7 @@ int af_parse_queue(afetch_t *a, af_item_t *it)
   j->a = a;
   j->it = it;
   j->snippet_len = a->o.snippet_len;
+  j->nice = a->o.parse_nice;
   j->body = af_buf_detach(&it->body, &j->len);
   if (!j->body) {
     free(j);

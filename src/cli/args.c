@@ -210,6 +210,10 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
 {
   memset(c, 0, sizeof(*c));
   afetch_options_init(&c->o);
+  /* The CLI owns its process, so its parser threads may step back: the
+   * loop then runs as soon as it has work, and a page waiting for a parser
+   * never holds a transfer open (W6: p99 of time_ms.total). */
+  c->o.parse_nice = 10;
   c->progress = -1;
   c->headers = calloc((size_t)argc + 1, sizeof(*c->headers));
   c->inputs = calloc((size_t)argc + 1, sizeof(*c->inputs));
