@@ -463,7 +463,9 @@ def report(args):
     L.append("## Targets")
     L.append("")
     L.append("Targets from issue 5 (2 cores, loopback). Medians over "
-             "rounds unless said otherwise; MISSED says by how much.")
+             "rounds unless said otherwise; MISSED says by how much. "
+             "What the profiles show is in the way of the missed ones: "
+             "[PERFORMANCE.md](PERFORMANCE.md).")
     L.append("")
     L.append("| workload | target | afetch measured | verdict |")
     L.append("| --- | --- | --- | --- |")
