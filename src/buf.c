@@ -47,17 +47,23 @@ int af_buf_reserve(af_buf_t *b, size_t n)
   return 0;
 }
 
-void af_buf_populate(af_buf_t *b)
+void af_buf_populate(af_buf_t *b, size_t n)
 {
 #ifdef MADV_POPULATE_WRITE
+  if (!b->data || b->len >= b->cap)
+    return;
+  if (n > b->cap - b->len)
+    n = b->cap - b->len;
   long ps = sysconf(_SC_PAGESIZE);
-  size_t page = ps > 0 ? (size_t)ps : 4096;
-  uintptr_t lo = ((uintptr_t)b->data + page - 1) & ~(uintptr_t)(page - 1);
-  uintptr_t hi = ((uintptr_t)b->data + b->cap) & ~(uintptr_t)(page - 1);
-  if (b->data && hi > lo)
+  uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096;
+  uintptr_t start = (uintptr_t)b->data + b->len;
+  uintptr_t lo = (start + page - 1) & ~(page - 1);
+  uintptr_t hi = (start + n) & ~(page - 1);
+  if (hi > lo)
     madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
 #else
   (void)b;
+  (void)n;
 #endif
 }
 

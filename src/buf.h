@@ -20,11 +20,12 @@ int af_buf_putc(af_buf_t *b, char c);
  * body of known length is not grown by doubling: each step copies what came
  * so far into fresh pages. 0, or -1 on allocation failure (nothing lost). */
 int af_buf_reserve(af_buf_t *b, size_t n);
-/* Asks the kernel to back the whole pages of the buffer's room now, in one
- * call (MADV_POPULATE_WRITE, Linux 5.14), instead of one page fault per 4 KiB
- * as the bytes arrive. Pages already there cost nothing; where the call is
- * missing nothing happens. */
-void af_buf_populate(af_buf_t *b);
+/* Asks the kernel to back the pages that the next n bytes will land in (the
+ * whole pages of [len, len + n) within the room already there) in one call
+ * (MADV_POPULATE_WRITE, Linux 5.14), instead of one page fault per 4 KiB as
+ * they are copied. Only room about to be written: nothing is backed on the
+ * word of a Content-Length. Where the call is missing nothing happens. */
+void af_buf_populate(af_buf_t *b, size_t n);
 void af_buf_reset(af_buf_t *b); /* len = 0, memory kept */
 /* Hands the bytes to the caller (free() them); the buffer is emptied. Never
  * returns NULL unless allocation fails: an empty buffer gives "". */

@@ -1,11 +1,14 @@
-/* The body buffer: the ceiling holds, and reserving room for a known length
- * makes one allocation that later appends fill without moving the bytes. */
+/* The body buffer: the ceiling holds, reserving room for a known length
+ * makes one allocation that later appends fill without moving the bytes,
+ * and only the pages about to be written are backed ahead of time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -62,12 +65,45 @@ static void test_reserve_capped(void **state)
   af_buf_free(&b);
 }
 
+static int page_in(const char *p)
+{
+  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  unsigned char v = 0;
+  assert_int_equal(mincore((void *)((uintptr_t)p & ~(page - 1)), 1, &v), 0);
+  return v & 1;
+}
+
+/* Backing goes only as far as the bytes about to be written: a lying
+ * Content-Length reserves address space, never memory. */
+static void test_populate_ahead_only(void **state)
+{
+  (void)state;
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  af_buf_t b;
+  af_buf_init(&b, 8u << 20);
+  /* 8 MiB: an allocation of its own, fresh from the kernel. */
+  assert_int_equal(af_buf_reserve(&b, 8u << 20), 0);
+  assert_false(page_in(b.data + (4u << 20)));
+  af_buf_populate(&b, 100000);
+  assert_true(page_in(b.data + 2 * page));
+  assert_true(page_in(b.data + 100000 - 2 * page));
+  assert_false(page_in(b.data + 100000 + 2 * page));
+  assert_false(page_in(b.data + (4u << 20)));
+  /* Never past the room. */
+  af_buf_t s;
+  af_buf_init(&s, 100);
+  af_buf_populate(&s, 4096); /* no room yet: nothing happens */
+  assert_null(s.data);
+  af_buf_free(&b);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ceiling),
       cmocka_unit_test(test_reserve_once),
       cmocka_unit_test(test_reserve_capped),
+      cmocka_unit_test(test_populate_ahead_only),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
