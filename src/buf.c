@@ -56,11 +56,14 @@ void af_buf_populate(af_buf_t *b, size_t n)
     n = b->cap - b->len;
   long ps = sysconf(_SC_PAGESIZE);
   uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096;
+  /* Whole pages around the bytes to come, edges included: a page the copy
+   * only partly fills would fault all the same, and chunks rarely fall on
+   * page boundaries. Backing never changes what a page holds, and these
+   * pages belong to the allocation's mapping. */
   uintptr_t start = (uintptr_t)b->data + b->len;
-  uintptr_t lo = (start + page - 1) & ~(page - 1);
-  uintptr_t hi = (start + n) & ~(page - 1);
-  if (hi > lo)
-    madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+  uintptr_t lo = start & ~(page - 1);
+  uintptr_t hi = (start + n + page - 1) & ~(page - 1);
+  madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
 #else
   (void)b;
   (void)n;

@@ -21,7 +21,7 @@ int af_buf_putc(af_buf_t *b, char c);
  * so far into fresh pages. 0, or -1 on allocation failure (nothing lost). */
 int af_buf_reserve(af_buf_t *b, size_t n);
 /* Asks the kernel to back the pages that the next n bytes will land in (the
- * whole pages of [len, len + n) within the room already there) in one call
+ * pages [len, len + n) of the room already there touches) in one call
  * (MADV_POPULATE_WRITE, Linux 5.14), instead of one page fault per 4 KiB as
  * they are copied. Only room about to be written: nothing is backed on the
  * word of a Content-Length. Where the call is missing nothing happens. */
