@@ -21,14 +21,17 @@ trap cleanup EXIT
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" \
   -addext "subjectAltName=IP:127.0.0.1" -keyout "$tmp/key.pem" \
   -out "$tmp/cert.pem" 2>/dev/null
-# A free port: bind 0 through the test server's own trick is not at hand,
-# so try a few in a high range (bounded).
-port=
-for p in $(shuf -i 20000-60000 -n 20); do
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-[ -n "$port" ] || fail "no free port for nginx"
+# A free port for nginx, below the kernel's ephemeral range: a port in that
+# range can be the local end of some other test's connection at the moment
+# nginx binds it (bind fails although nothing listens there). nginx is
+# started on up to five ports in turn (bounded).
+low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+[ "$low" -gt 11000 ] 2>/dev/null || low=32768
 mkdir -p "$tmp/logs"
+port=
+for p in $(shuf -i 10000-$((low - 1)) -n 5); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+  port=$p
 cat >"$tmp/nginx.conf" <<EOT
 daemon off;
 worker_processes 1;
@@ -56,12 +59,25 @@ http {
   }
 }
 EOT
-nginx -p "$tmp" -c "$tmp/nginx.conf" &
-ngx_pid=$!
-for _ in $(seq 500); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.01
+  nginx -p "$tmp" -c "$tmp/nginx.conf" &
+  ngx_pid=$!
+  # Up, or gone (its port was taken after all): 500 tries at most.
+  up=0
+  for _ in $(seq 500); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      up=1
+      break
+    fi
+    kill -0 "$ngx_pid" 2>/dev/null || break
+    sleep 0.01
+  done
+  [ "$up" = 1 ] && break
+  kill "$ngx_pid" 2>/dev/null || true
+  wait "$ngx_pid" 2>/dev/null || true
+  ngx_pid="" port=""
 done
+[ -n "$port" ] ||
+  fail "nginx did not start: $(tail -3 "$tmp/logs/error.log" 2>/dev/null)"
 base="https://127.0.0.1:$port"
 
 # Self-signed: refused without -k, with a TLS error.
