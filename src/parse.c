@@ -73,6 +73,18 @@ static void on_work(uv_work_t *req)
       af_extract(j->body, j->len, j->it->content_type, j->snippet_len, &j->out);
 }
 
+/* Gives the item what the extractor found, or frees it on failure. */
+static void hand_over(af_item_t *it, int ok, af_extract_t *out)
+{
+  if (ok) {
+    it->title = out->title;
+    it->snippet = out->snippet;
+  }
+  else {
+    af_extract_free(out);
+  }
+}
+
 static void on_after_work(uv_work_t *req, int status)
 {
   job_t *j = req->data;
@@ -81,13 +93,7 @@ static void on_after_work(uv_work_t *req, int status)
   a->parsing--;
   a->parse_bytes -= j->len;
   free(j->body);
-  if (status == 0 && j->rc == 0) {
-    it->title = j->out.title;
-    it->snippet = j->out.snippet;
-  }
-  else {
-    af_extract_free(&j->out);
-  }
+  hand_over(it, status == 0 && j->rc == 0, &j->out);
   free(j);
   if (a->stopping) {
     af_sched_release(a, it);
@@ -111,14 +117,9 @@ int af_parse_queue(afetch_t *a, af_item_t *it)
 {
   if (it->body.len <= PARSE_INLINE_MAX) {
     af_extract_t out;
-    if (af_extract(it->body.data, it->body.len, it->content_type,
-                   a->o.snippet_len, &out) == 0) {
-      it->title = out.title;
-      it->snippet = out.snippet;
-    }
-    else {
-      af_extract_free(&out);
-    }
+    int rc = af_extract(it->body.data, it->body.len, it->content_type,
+                        a->o.snippet_len, &out);
+    hand_over(it, rc == 0, &out);
     return 1;
   }
   job_t *j = calloc(1, sizeof(*j));

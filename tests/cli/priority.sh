@@ -27,16 +27,17 @@ printf '%s\n' "$AF_BASE/deep/1000" "$AF_BASE/delay/3000/slow" >"$AF_TMP/u.txt"
 # them has changed (or the run ended).
 observe() {
   nice -n "$1" "$AFETCH" --no-summary -q "$AF_TMP/u.txt" &
-  local pid=$! main="" other="" low="" seen m o l
+  local pid=$! main="" other="" low="" seen
   # Bounded by the process: the loop ends when afetch does. What was seen
   # last while it lived is kept (the final read may find it gone).
   while kill -0 "$pid" 2>/dev/null; do
-    seen=$(thread_nices "$pid")
-    m=$(awk -v p="$pid" '$1 == p { print $2 }' <<<"$seen")
-    o=$(awk -v p="$pid" '$1 != p && (n++ == 0 || $2 > m) { m = $2 } END { if (n) print m }' <<<"$seen")
-    l=$(awk -v p="$pid" '$1 != p && (n++ == 0 || $2 < m) { m = $2 } END { if (n) print m }' <<<"$seen")
-    if [ -n "$m" ] && [ -n "$o" ]; then
-      main=$m other=$o low=$l
+    # "LOOP HIGHEST LOWEST", once the loop thread and another are both seen.
+    seen=$(thread_nices "$pid" | awk -v p="$pid" '
+      $1 == p { m = $2; next }
+      { if (!n++ || $2 > hi) hi = $2; if (n == 1 || $2 < lo) lo = $2 }
+      END { if (m != "" && n) print m, hi, lo }')
+    if [ -n "$seen" ]; then
+      read -r main other low <<<"$seen"
       # The first page is parsed long before the slow one ends.
       [ "$other" != "$1" ] || [ "$low" != "$1" ] && break
     fi
