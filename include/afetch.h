@@ -110,6 +110,15 @@ typedef struct {
   const char *saved_as; /* output_dir: the file name in it, or NULL */
 } afetch_result_t;
 
+/* The limits that can hold a ready URL back before it starts. */
+typedef enum {
+  AFETCH_LIMIT_CONCURRENCY = 0, /* concurrency: every slot busy */
+  AFETCH_LIMIT_PER_HOST,        /* per_host: its host's slots busy */
+  AFETCH_LIMIT_RATE,            /* rate: no token yet */
+  AFETCH_LIMIT_PARSE,           /* parsers behind: backpressure */
+  AFETCH_LIMIT_COUNT
+} afetch_limit_t;
+
 /* Statistics of one run, handed to on_run_end. */
 typedef struct {
   int run;
@@ -123,6 +132,12 @@ typedef struct {
   double rps;
   double lat_min, lat_p50, lat_p90, lat_p99, lat_max; /* total, in ms */
   int interrupted;
+  uint64_t cancelled; /* read, but stopped before they finished */
+  int input_unread;   /* stopped before every input was read */
+  /* What held the run back: for each limit, the URLs that were ready but
+   * waited because of it, and the sum of their waits. */
+  uint64_t limit_held[AFETCH_LIMIT_COUNT];
+  double limit_wait_ms[AFETCH_LIMIT_COUNT];
 } afetch_summary_t;
 
 typedef struct {

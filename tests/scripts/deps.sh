@@ -5,7 +5,7 @@
 set -euo pipefail
 level=${1:-build}
 pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libuv1-dev
-      libgumbo-dev zlib1g-dev)
+      libgumbo-dev zlib1g-dev libidn2-dev)
 if [ "$level" = test ] || [ "$level" = bench ]; then
   pkgs+=(libcmocka-dev clang clang-format libclang-rt-14-dev valgrind jq curl
          librsvg2-bin libxml2-utils netpbm nginx-light openssl
