@@ -12,14 +12,14 @@ out=${AF_OUT:-$root/build-tests}
 
 echo "== release build + tests"
 cmake -S "$root" -B "$out/release" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DAFETCH_WERROR=ON >/dev/null
+  -DAFETCH_WERROR=ON -DAFETCH_TESTS=ON >/dev/null
 cmake --build "$out/release" -j"$jobs" >/dev/null
 (cd "$out/release" && ctest --output-on-failure -j"$jobs" -LE memcheck)
 [ "${1:-}" = quick ] && exit 0
 
 echo "== AddressSanitizer + UBSan build + tests"
 cmake -S "$root" -B "$out/asan" -DCMAKE_BUILD_TYPE=Debug -DAFETCH_WERROR=ON \
-  -DAFETCH_SANITIZE=ON >/dev/null
+  -DAFETCH_SANITIZE=ON -DAFETCH_TESTS=ON >/dev/null
 cmake --build "$out/asan" -j"$jobs" >/dev/null
 (cd "$out/asan" && AF_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
