@@ -331,10 +331,10 @@ static void format_result(sink_t *s, const afetch_result_t *r)
     puts_(s, ",\"saved_as\":");
     put_strz(s, r->saved_as);
   }
-  if (r->run) {
-    puts_(s, ",\"run\":");
-    put_i64(s, r->run);
-  }
+  /* Always there, so a script can group a --compare run's lines without
+   * knowing which mode produced them: 0, or 1 for the second run. */
+  puts_(s, ",\"run\":");
+  put_i64(s, r->run);
   puts_(s, "}");
 }
 

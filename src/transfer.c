@@ -354,6 +354,63 @@ static char *clean_dup(const char *s)
   return s ? af_text_clean(s, strlen(s), 0) : NULL;
 }
 
+/* Too many redirects: libcurl says only "Maximum (N) redirects followed".
+ * It keeps no chain, but its ends show a loop that passes through them: the
+ * redirect not followed points back at the first URL or the last one
+ * fetched, or the last one fetched is the first. */
+static void redirects_text(af_item_t *it, char *tmp, size_t cap)
+{
+  char *last = NULL, *next = NULL;
+  curl_easy_getinfo(it->easy, CURLINFO_EFFECTIVE_URL, &last);
+  curl_easy_getinfo(it->easy, CURLINFO_REDIRECT_URL, &next);
+  const char *first = it->u.url;
+  const char *again = NULL;
+  if (next && ((last && strcmp(next, last) == 0) ||
+               (first && strcmp(next, first) == 0)))
+    again = next;
+  else if (last && first && strcmp(last, first) == 0)
+    again = last;
+  char *red = af_url_redact(again ? again : next ? next : "");
+  if (again)
+    snprintf(tmp, cap,
+             "redirect loop: the chain comes back to %s (stopped after %ld "
+             "redirects)",
+             red ? red : "?", it->redirects);
+  else if (next)
+    snprintf(tmp, cap, "more than %ld redirects (stopped before %s)",
+             it->redirects, red ? red : "?");
+  else
+    snprintf(tmp, cap, "more than %ld redirects", it->redirects);
+  free(red);
+}
+
+/* libcurl's text hides the cause of a refusal ("Couldn't connect to
+ * server"): name it from the connect's errno. CURLINFO_OS_ERRNO is set by
+ * every failed connect but never cleared, so on a pooled handle it is only
+ * trusted for a connect failure. */
+static void connect_text(CURL *e, const char *msg, char *tmp, size_t cap)
+{
+  long oserr = 0;
+  curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &oserr);
+  /* "Failed to connect to HOST port N after T ms: ...": keep HOST port N. */
+  static const char pre[] = "Failed to connect to ";
+  const char *where = NULL, *end = NULL;
+  if (strncmp(msg, pre, sizeof(pre) - 1) == 0) {
+    where = msg + sizeof(pre) - 1;
+    end = strstr(where, " after ");
+  }
+  int wlen = end ? (int)(end - where) : 0;
+  if (oserr == ECONNREFUSED && end)
+    snprintf(tmp, cap, "connection refused by %.*s", wlen, where);
+  else if (oserr == ECONNREFUSED)
+    snprintf(tmp, cap, "connection refused (%s)", msg);
+  else if (oserr > 0 && end)
+    snprintf(tmp, cap, "cannot connect to %.*s: %s", wlen, where,
+             strerror((int)oserr));
+  else
+    snprintf(tmp, cap, "%s", msg);
+}
+
 static void set_error(af_item_t *it, CURLcode res)
 {
   CURL *e = it->easy;
@@ -368,6 +425,24 @@ static void set_error(af_item_t *it, CURLcode res)
              "redirect refused: only http and https are allowed (to %s)",
              red ? red : "?");
     free(red);
+    msg = tmp;
+  }
+  else if (res == CURLE_TOO_MANY_REDIRECTS) {
+    redirects_text(it, tmp, sizeof(tmp));
+    msg = tmp;
+  }
+  else if (res == CURLE_COULDNT_CONNECT) {
+    connect_text(e, msg, tmp, sizeof(tmp));
+    msg = tmp;
+  }
+  else if (strcmp(msg, "select/poll returned error") == 0) {
+    /* libuv turns POLLERR into UV_EBADF without the socket's errno, and
+     * the event loop hands curl only "error". On a TCP connection that
+     * already carries a transfer, the pending error is a reset (RST);
+     * ICMP errors are soft there, and the retransmission timeout is far
+     * past --timeout. */
+    snprintf(tmp, sizeof(tmp), "connection reset by peer%s",
+             it->status ? " during the response" : "");
     msg = tmp;
   }
   free(it->error);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "output.h"
@@ -31,10 +32,12 @@ void cli_out_init(cli_out_t *o, const cli_args_t *args)
     o->color = tty && !args->json;
   if (args->json)
     o->color = 0;
+  /* -q silences the results; an explicit --progress is still a request
+   * for the progress line, so it wins over -q. */
   if (args->progress == -1)
     o->progress = isatty(STDERR_FILENO) && !args->quiet;
   else
-    o->progress = args->progress && !args->quiet;
+    o->progress = args->progress;
 }
 
 void cli_out_free(cli_out_t *o)
@@ -92,6 +95,29 @@ static const char *status_color(const afetch_result_t *r)
   return C_GREEN;
 }
 
+/* "1 URL", "2 URLs"; "1 retry", "2 retries". */
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+  return n == 1 ? one : many;
+}
+
+static int is_cancelled(const afetch_result_t *r)
+{
+  return r->error &&
+         strcmp(afetch_errkind_name(r->error_kind), "cancelled") == 0;
+}
+
+/* Where a followed redirect chain ended, when that is news: the refused
+ * scheme and too-many-redirects errors already name the target. */
+static int shows_redirect_end(const afetch_result_t *r)
+{
+  if (r->redirects <= 0 || !r->effective_url ||
+      strcmp(r->effective_url, r->url) == 0)
+    return 0;
+  return !r->error || (r->error_kind != AFETCH_ERR_SCHEME &&
+                       r->error_kind != AFETCH_ERR_REDIRECTS);
+}
+
 static void text_line(cli_out_t *o, const afetch_result_t *r)
 {
   char st[16], tm[32], sz[32];
@@ -106,21 +132,29 @@ static void text_line(cli_out_t *o, const afetch_result_t *r)
     fmt_size(sz, sizeof(sz), r->bytes);
   const char *c = o->color ? status_color(r) : "";
   const char *rs = o->color ? C_RESET : "";
+  const char *dim = o->color ? C_DIM : "";
   fprintf(o->out, "%s%-3s%s %7s %7s  %s", c, st, rs, tm, sz, r->url);
+  if (shows_redirect_end(r))
+    fprintf(o->out, " -> %s", r->effective_url);
   if (r->error) {
     fprintf(o->out, "  %s%s: %s%s", o->color ? C_RED : "",
             afetch_errkind_name(r->error_kind), r->error, rs);
   }
   else if (r->title && *r->title) {
-    fprintf(o->out, "  %s%s", r->title, r->truncated ? " [truncated]" : "");
+    fprintf(o->out, "  %s", r->title);
   }
   else if (r->snippet && *r->snippet) {
-    fprintf(o->out, "  %s%s%s", o->color ? C_DIM : "", r->snippet, rs);
+    fprintf(o->out, "  %s%s%s", dim, r->snippet, rs);
   }
   else if (r->content_type) {
     /* Non-HTML is not parsed: its content type stands in for a title. */
-    fprintf(o->out, "  %s[%s]%s", o->color ? C_DIM : "", r->content_type, rs);
+    fprintf(o->out, "  %s[%s]%s", dim, r->content_type, rs);
   }
+  if (r->truncated)
+    fputs(" [truncated]", o->out);
+  if (r->retries > 0)
+    fprintf(o->out, " %s(%d %s)%s", dim, r->retries,
+            plural((uint64_t)r->retries, "retry", "retries"), rs);
   fputc('\n', o->out);
 }
 
@@ -142,12 +176,28 @@ static void json_line(cli_out_t *o, const afetch_result_t *r)
   fputc('\n', o->out);
 }
 
+static void tally_result(cli_out_t *o, const afetch_result_t *r)
+{
+  cli_tally_t *t = &o->tally[r->run == 1 ? 1 : 0];
+  if (is_cancelled(r))
+    t->cancelled++;
+  else if (r->error)
+    t->failed++;
+  else if (r->status >= 500)
+    t->http5++;
+  else if (r->status >= 400)
+    t->http4++;
+  else
+    t->ok++;
+}
+
 void cli_out_result(cli_out_t *o, const afetch_result_t *r)
 {
   if (r->error)
     o->failed++;
   else if (r->status >= 400)
     o->http_errors++;
+  tally_result(o, r);
   if (o->on_result_hook)
     o->on_result_hook(r, o->hook_ud);
   if (o->args->quiet || o->write_error)
@@ -173,34 +223,171 @@ static const char *mode_name(afetch_mode_t m)
   return m == AFETCH_MODE_SEQUENTIAL ? "sequential" : "concurrent";
 }
 
+/* A limit is worth a line when the waits it caused add up to at least a
+ * second and to at least 5% of the run's wall time: below that, raising
+ * it would not change the run noticeably. */
+#define LIMIT_MIN_WAIT_MS 1000.0
+#define LIMIT_MIN_WALL_SHARE 0.05
+
+static void print_limit(const cli_out_t *o, const afetch_summary_t *s,
+                        afetch_limit_t l)
+{
+  uint64_t held = s->limit_held[l];
+  double wait = s->limit_wait_ms[l];
+  if (held == 0 || wait < LIMIT_MIN_WAIT_MS ||
+      wait < LIMIT_MIN_WALL_SHARE * s->wall_ms)
+    return;
+  const afetch_options_t *opt = &o->args->o;
+  char what[64], fix[64];
+  switch (l) {
+  case AFETCH_LIMIT_CONCURRENCY:
+    snprintf(what, sizeof(what), "-c %u", opt->concurrency);
+    snprintf(fix, sizeof(fix), "use -c N to allow more");
+    break;
+  case AFETCH_LIMIT_PER_HOST:
+    snprintf(what, sizeof(what), "--per-host %u", opt->per_host);
+    snprintf(fix, sizeof(fix), "use --per-host N to allow more");
+    break;
+  case AFETCH_LIMIT_RATE:
+    snprintf(what, sizeof(what), "--rate %g", opt->rate);
+    snprintf(fix, sizeof(fix), "use --rate N to allow more");
+    break;
+  default:
+    /* No flag: the parser threads were behind the network, so finished
+     * pages waited for them and new transfers waited with them. */
+    snprintf(what, sizeof(what), "the parsers");
+    snprintf(fix, sizeof(fix), "parsing was behind the network");
+    break;
+  }
+  char tb[32];
+  fmt_time(tb, sizeof(tb), wait);
+  fprintf(stderr, "  held back by %s: %llu %s waited %s in all (%s)\n", what,
+          (unsigned long long)held, plural(held, "URL", "URLs"), tb, fix);
+}
+
+/* Why the run ended early, and how far it got. */
+static void print_stop(const cli_out_t *o, const afetch_summary_t *s,
+                       uint64_t cancelled)
+{
+  uint64_t done = s->urls > cancelled ? s->urls - cancelled : 0;
+  if (o->write_error && o->write_error != EPIPE)
+    fprintf(stderr, "stopped: error writing output: %s; ",
+            strerror(o->write_error));
+  else
+    fputs("interrupted: ", stderr);
+  fprintf(stderr, "%llu done, %llu cancelled%s\n", (unsigned long long)done,
+          (unsigned long long)cancelled,
+          s->input_unread ? ", input not fully read" : "");
+}
+
 void cli_out_summary(cli_out_t *o, const afetch_summary_t *s)
 {
-  if (s->run >= 0 && s->run < 2)
-    o->wall[s->run] = s->wall_ms;
+  int run = s->run == 1 ? 1 : 0;
+  o->wall[run] = s->wall_ms;
   o->runs = s->run + 1;
   cli_out_flush(o);
   cli_out_clear_progress(o);
   if (o->args->no_summary)
     return;
+  const cli_tally_t *t = &o->tally[run];
+  /* The engine may count URLs it stopped without handing out a result. */
+  uint64_t cancelled =
+      t->cancelled > s->cancelled ? t->cancelled : s->cancelled;
   char b[32];
   fmt_size(b, sizeof(b), s->bytes);
-  fprintf(stderr,
-          "%s%s: %llu URLs, %llu ok, %llu failed, %llu HTTP >= 400 in %.3f s "
-          "(%.1f req/s), %s\n",
-          s->interrupted ? "interrupted, partial " : "", mode_name(s->mode),
-          (unsigned long long)s->urls, (unsigned long long)s->succeeded,
-          (unsigned long long)s->failed, (unsigned long long)s->http_errors,
-          s->wall_ms / 1000, s->rps, b);
+  fprintf(stderr, "%s: %llu %s, %llu ok", mode_name(s->mode),
+          (unsigned long long)s->urls, plural(s->urls, "URL", "URLs"),
+          (unsigned long long)t->ok);
+  if (t->http4)
+    fprintf(stderr, ", %llu HTTP 4xx", (unsigned long long)t->http4);
+  if (t->http5)
+    fprintf(stderr, ", %llu HTTP 5xx", (unsigned long long)t->http5);
+  fprintf(stderr, ", %llu failed", (unsigned long long)t->failed);
+  if (cancelled)
+    fprintf(stderr, ", %llu cancelled", (unsigned long long)cancelled);
+  fprintf(stderr, " in %.3f s (%.1f req/s), %s\n", s->wall_ms / 1000, s->rps,
+          b);
   if (s->succeeded > 0)
     fprintf(stderr,
             "  latency: min %.1f ms, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, "
             "max %.1f ms\n",
             s->lat_min, s->lat_p50, s->lat_p90, s->lat_p99, s->lat_max);
-  if (s->run == 1 && o->wall[1] > 0 && !s->interrupted)
+  /* A sequential run is one at a time on purpose: nothing to suggest. */
+  if (s->mode != AFETCH_MODE_SEQUENTIAL)
+    for (int l = 0; l < AFETCH_LIMIT_COUNT; l++)
+      print_limit(o, s, (afetch_limit_t)l);
+  if (s->interrupted || (o->write_error && o->write_error != EPIPE))
+    print_stop(o, s, cancelled);
+  else if (s->run == 1 && o->wall[1] > 0)
     fprintf(stderr,
             "speedup: %.1fx (sequential %.3f s, then concurrent %.3f s)\n",
             o->wall[0] / o->wall[1], o->wall[0] / 1000, o->wall[1] / 1000);
   fflush(stderr);
+}
+
+/* Columns of the terminal on stderr, read at each redraw so that a resize
+ * (SIGWINCH) is followed without a signal handler. */
+static int term_width(void)
+{
+  struct winsize ws;
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return ws.ws_col;
+  const char *c = getenv("COLUMNS");
+  int n = c ? atoi(c) : 0;
+  return n > 0 ? n : 80;
+}
+
+/* The progress fields, most important first; the line keeps as many as fit
+ * in width - 1 columns (the last column would make some terminals wrap),
+ * always in this display order. */
+enum { PF_COUNT, PF_FAILED, PF_FLIGHT, PF_RATE, PF_TIME, PF_N };
+
+static size_t progress_text(char *line, size_t cap, const cli_out_t *o,
+                            const afetch_progress_t *p, int width)
+{
+  char f[PF_N][96];
+  const char *run = "";
+  if (o->args->o.mode == AFETCH_MODE_COMPARE)
+    run = p->run ? "concurrent " : "sequential ";
+  if (p->input_done)
+    snprintf(f[PF_COUNT], sizeof(f[0]), "%s%llu/%llu done", run,
+             (unsigned long long)p->done, (unsigned long long)p->read);
+  else
+    snprintf(f[PF_COUNT], sizeof(f[0]), "%s%llu done of %llu read so far", run,
+             (unsigned long long)p->done, (unsigned long long)p->read);
+  snprintf(f[PF_FAILED], sizeof(f[0]), "%llu failed",
+           (unsigned long long)p->failed);
+  snprintf(f[PF_FLIGHT], sizeof(f[0]), "%u in flight", p->in_flight);
+  snprintf(f[PF_RATE], sizeof(f[0]), "%.1f req/s", p->rps);
+  snprintf(f[PF_TIME], sizeof(f[0]), "%.1f s", p->elapsed_ms / 1000);
+  /* Display order: count, in flight, rate, failed, time. */
+  static const int order[PF_N] = {PF_COUNT, PF_FLIGHT, PF_RATE, PF_FAILED,
+                                  PF_TIME};
+  size_t max = width > 1 ? (size_t)width - 1 : 1;
+  if (max > cap - 1)
+    max = cap - 1;
+  for (int keep = PF_N; keep > 0; keep--) {
+    size_t len = 0;
+    for (int i = 0; i < PF_N; i++) {
+      if (order[i] >= keep)
+        continue;
+      int n =
+          snprintf(line + len, cap - len, "%s%s", len ? ", " : "", f[order[i]]);
+      len += n > 0 ? (size_t)n : 0;
+      if (len >= cap)
+        len = cap - 1;
+    }
+    if (len <= max || keep == 1) {
+      /* Only the count is left and it still does not fit: cut it (ASCII,
+       * so bytes are columns). */
+      if (len > max)
+        len = max;
+      line[len] = '\0';
+      return len;
+    }
+  }
+  line[0] = '\0';
+  return 0;
 }
 
 void cli_out_progress(cli_out_t *o, const afetch_progress_t *p)
@@ -208,12 +395,9 @@ void cli_out_progress(cli_out_t *o, const afetch_progress_t *p)
   if (!o->progress)
     return;
   cli_out_flush(o);
-  fprintf(stderr,
-          "\r\033[K%s %llu/%llu%s done, %u in flight, %.1f req/s, "
-          "%llu failed, %.1f s",
-          p->run ? "[concurrent]" : "", (unsigned long long)p->done,
-          (unsigned long long)p->read, p->input_done ? "" : "+", p->in_flight,
-          p->rps, (unsigned long long)p->failed, p->elapsed_ms / 1000);
+  char line[512];
+  progress_text(line, sizeof(line), o, p, term_width());
+  fprintf(stderr, "\r\033[K%s", line);
   fflush(stderr);
   o->progress_live = 1;
 }

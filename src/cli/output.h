@@ -8,6 +8,11 @@
 #include "afetch.h"
 #include "args.h"
 
+/* One run's results by outcome: ok is 2xx/3xx, failed has no response. */
+typedef struct {
+  uint64_t ok, http4, http5, failed, cancelled;
+} cli_tally_t;
+
 typedef struct {
   FILE *out;
   const cli_args_t *args;
@@ -17,7 +22,8 @@ typedef struct {
   int write_error;   /* errno of the first failed write to stdout */
   char *buf;         /* JSON line buffer */
   size_t cap;
-  uint64_t failed, http_errors;
+  uint64_t failed, http_errors; /* over all runs, for the exit status */
+  cli_tally_t tally[2];         /* per run, for its summary */
   double wall[2];
   int runs;
   void (*on_result_hook)(const afetch_result_t *r, void *ud);

@@ -109,7 +109,7 @@ static const char sample_json[] =
     "\"time_ms\":{\"dns\":1.500,\"connect\":2.250,\"tls\":10.000,"
     "\"ttfb\":20.001,\"total\":12345.678,\"wait\":0.000,\"start\":3.000},"
     "\"title\":\"Example \\\"Domain\\\"\","
-    "\"snippet\":\"This domain\\nis for use\"}";
+    "\"snippet\":\"This domain\\nis for use\",\"run\":0}";
 
 static void result_exact(void **state)
 {
