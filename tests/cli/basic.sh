@@ -74,7 +74,7 @@ assert_eq "$(jq -r 'select(.line == 3) | .title' "$tmp/out.json")" \
 
 # Summary on stderr.
 "$AFETCH" "$tmp/urls.txt" >/dev/null 2>"$tmp/err.txt" || true
-grep -q "8 URLs, 5 ok, 3 failed" "$tmp/err.txt" ||
+grep -q "8 URLs, 4 ok, 1 HTTP 4xx, 3 failed" "$tmp/err.txt" ||
   fail "summary: $(cat "$tmp/err.txt")"
 grep -q "p50" "$tmp/err.txt" || fail "latency percentiles in the summary"
 
