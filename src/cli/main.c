@@ -190,7 +190,7 @@ int main(int argc, char **argv)
   static app_t app;
   cli_out_init(&app.out, &args);
   if (args.waterfall) {
-    app.wf = cli_wf_new();
+    app.wf = cli_wf_new(&args.o);
     if (!app.wf) {
       fprintf(stderr, "afetch: out of memory\n");
       return 2;
