@@ -238,31 +238,32 @@ static void print_limit(const cli_out_t *o, const afetch_summary_t *s,
       wait < LIMIT_MIN_WALL_SHARE * s->wall_ms)
     return;
   const afetch_options_t *opt = &o->args->o;
-  char what[64], fix[64];
+  char what[64];
+  const char *fix;
   switch (l) {
   case AFETCH_LIMIT_CONCURRENCY:
     snprintf(what, sizeof(what), "-c %u", opt->concurrency);
-    snprintf(fix, sizeof(fix), "use -c N to allow more");
+    fix = "use -c N to allow more";
     break;
   case AFETCH_LIMIT_PER_HOST:
     snprintf(what, sizeof(what), "--per-host %u", opt->per_host);
-    snprintf(fix, sizeof(fix), "use --per-host N to allow more");
+    fix = "use --per-host N to allow more";
     break;
   case AFETCH_LIMIT_RATE:
     snprintf(what, sizeof(what), "--rate %g", opt->rate);
-    snprintf(fix, sizeof(fix), "use --rate N to allow more");
+    fix = "use --rate N to allow more";
     break;
   default:
     /* No flag: the parser threads were behind the network, so finished
      * pages waited for them and new transfers waited with them. */
     snprintf(what, sizeof(what), "the parsers");
-    snprintf(fix, sizeof(fix), "parsing was behind the network");
+    fix = "parsing was behind the network";
     break;
   }
-  char tb[32];
-  fmt_time(tb, sizeof(tb), wait);
-  fprintf(stderr, "  held back by %s: %llu %s waited %s in all (%s)\n", what,
-          (unsigned long long)held, plural(held, "URL", "URLs"), tb, fix);
+  fprintf(stderr,
+          "  %s held back %llu %s for %.1f s in all (%.1f s each): %s\n", what,
+          (unsigned long long)held, plural(held, "URL", "URLs"), wait / 1000,
+          wait / 1000 / (double)held, fix);
 }
 
 /* Why the run ended early, and how far it got. */
