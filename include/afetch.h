@@ -59,6 +59,7 @@ typedef enum {
   AFETCH_ERR_RECV,        /* the connection broke mid-response */
   AFETCH_ERR_RESOURCE,    /* out of memory (no descriptor shows as CONNECT) */
   AFETCH_ERR_OTHER,
+  AFETCH_ERR_CANCELLED, /* afetch_stop came before it finished */
 } afetch_errkind_t;
 
 typedef enum {
@@ -122,10 +123,10 @@ typedef enum {
 /* Statistics of one run, handed to on_run_end. */
 typedef struct {
   int run;
-  afetch_mode_t mode; /* SEQUENTIAL or CONCURRENT */
-  uint64_t urls;
-  uint64_t succeeded; /* got an HTTP response */
-  uint64_t failed;
+  afetch_mode_t mode;   /* SEQUENTIAL or CONCURRENT */
+  uint64_t urls;        /* results delivered: succeeded + failed + cancelled */
+  uint64_t succeeded;   /* got an HTTP response */
+  uint64_t failed;      /* cancelled ones not included */
   uint64_t http_errors; /* responses with status >= 400 */
   uint64_t bytes;
   double wall_ms;
@@ -135,7 +136,10 @@ typedef struct {
   uint64_t cancelled; /* read, but stopped before they finished */
   int input_unread;   /* stopped before every input was read */
   /* What held the run back: for each limit, the URLs that were ready but
-   * waited because of it, and the sum of their waits. */
+   * waited because of it, and the sum of their waits. A wait while the
+   * URL's host had per_host in flight is per_host's (when per_host is below
+   * concurrency), the rest the global limit that blocked starts then; a URL
+   * may count under two limits. Zero for SEQUENTIAL runs (docs/API.md). */
   uint64_t limit_held[AFETCH_LIMIT_COUNT];
   double limit_wait_ms[AFETCH_LIMIT_COUNT];
 } afetch_summary_t;
@@ -246,9 +250,13 @@ AFETCH_API int afetch_start(afetch_t *a);
  * error. Only for engines that own their loop. */
 AFETCH_API int afetch_run(afetch_t *a);
 
-/* Stops the run: no new transfers, in-flight ones are aborted, the partial
- * summary is delivered. URLs in flight, being parsed, held for order_input
- * or not yet started get no result. Ignored when no run is active.
+/* Stops the run: no further input is read and no new transfer starts, but
+ * every URL already read still gets exactly one result. Finished ones are
+ * delivered as they are (those held for order_input too, in order); a
+ * parse already under way is waited for; the rest (in flight, waiting for
+ * a retry, queued) get AFETCH_ERR_CANCELLED. Then the summary comes with
+ * interrupted, cancelled and input_unread set, and for COMPARE stopped in
+ * the first run the second does not start. Ignored when no run is active.
  * Async-signal-safe and thread-safe (it is a uv_async_send). */
 AFETCH_API void afetch_stop(afetch_t *a);
 /* 1 if the run was stopped by afetch_stop. */

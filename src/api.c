@@ -260,7 +260,7 @@ AFETCH_API void afetch_free(afetch_t *a)
     /* Freed mid-run: drop everything first. */
     a->stopping = 1;
     af_input_close(a);
-    af_xfer_abort_all(a);
+    af_xfer_abort_all(a, 0);
     af_sched_drop_all(a);
     a->running = 0;
   }
@@ -333,8 +333,9 @@ AFETCH_API const char *afetch_strerror(int code)
 AFETCH_API const char *afetch_errkind_name(afetch_errkind_t k)
 {
   static const char *const names[] = {
-      "none",    "invalid_url", "scheme",   "dns",  "connect",  "tls",
-      "timeout", "redirects",   "protocol", "recv", "resource", "other",
+      "none",     "invalid_url", "scheme",    "dns",      "connect",
+      "tls",      "timeout",     "redirects", "protocol", "recv",
+      "resource", "other",       "cancelled",
   };
   if ((unsigned)k >= sizeof(names) / sizeof(names[0]))
     return "other";

@@ -127,7 +127,10 @@ static void deliver(afetch_t *a, af_item_t *it)
 
   a->n_done++;
   a->n_bytes += it->bytes;
-  if (r.error) {
+  if (r.error_kind == AFETCH_ERR_CANCELLED) {
+    a->n_cancelled++;
+  }
+  else if (r.error) {
     a->n_failed++;
   }
   else {
@@ -171,12 +174,30 @@ void af_engine_complete(afetch_t *a, af_item_t *it)
   }
 }
 
+void af_engine_cancel(afetch_t *a, af_item_t *it)
+{
+  if (it->bad == AFETCH_ERR_NONE) {
+    free(it->error);
+    it->error =
+        strdup(a->interrupted ? "cancelled: the run was interrupted"
+                              : "cancelled: the run stopped on a fatal error");
+    it->kind = AFETCH_ERR_CANCELLED;
+  }
+  af_engine_complete(a, it);
+}
+
+/* After a stop the run still waits for the parses under way (a pool job
+ * cannot be called back) and for the queued and held items to be
+ * delivered, so every URL read gets its result; a fatal error ends it as
+ * soon as nothing is outstanding in curl, the pool or a timer. */
 static int run_idle(const afetch_t *a)
 {
   if (af_input_busy(a) || a->inflight || a->parsing || a->retrying)
     return 0;
-  if (a->stopping || a->fatal)
+  if (a->fatal)
     return 1;
+  if (a->stopping)
+    return a->queued == 0 && a->held == 0;
   return a->input_eof && a->queued == 0 && a->held == 0;
 }
 
@@ -197,13 +218,21 @@ static void fill_summary(afetch_t *a, afetch_summary_t *s)
   s->http_errors = a->n_http_err;
   s->bytes = a->n_bytes;
   s->wall_ms = (double)(uv_hrtime() - a->t0) / 1e6;
-  s->rps = s->wall_ms > 0 ? (double)s->urls * 1000.0 / s->wall_ms : 0;
+  s->cancelled = a->n_cancelled;
+  /* Cancelled URLs were never answered: they are no part of the rate. */
+  uint64_t answered = a->n_done - a->n_cancelled;
+  s->rps = s->wall_ms > 0 ? (double)answered * 1000.0 / s->wall_ms : 0;
   s->lat_min = (double)af_hist_quantile(&a->hist, 0) / 1000.0;
   s->lat_p50 = (double)af_hist_quantile(&a->hist, 0.5) / 1000.0;
   s->lat_p90 = (double)af_hist_quantile(&a->hist, 0.9) / 1000.0;
   s->lat_p99 = (double)af_hist_quantile(&a->hist, 0.99) / 1000.0;
   s->lat_max = (double)af_hist_quantile(&a->hist, 1) / 1000.0;
   s->interrupted = a->interrupted;
+  s->input_unread = a->input_unread;
+  for (int i = 0; i < AFETCH_LIMIT_COUNT; i++) {
+    s->limit_held[i] = a->limit_held[i];
+    s->limit_wait_ms[i] = (double)a->limit_wait_ns[i] / 1e6;
+  }
 }
 
 static void on_progress(uv_timer_t *t)
@@ -244,8 +273,9 @@ int af_engine_run_begin(afetch_t *a, int run)
   }
   a->next_seq = a->next_emit = 0;
   a->n_done = a->n_ok = a->n_failed = a->n_http_err = a->n_bytes = 0;
-  a->n_read = 0;
+  a->n_read = a->n_cancelled = 0;
   a->next_start_ns = 0;
+  af_sched_wait_begin(a);
   af_hist_init(&a->hist);
   if (af_curlev_open(&a->ev, (long)a->concurrency) != 0)
     return AFETCH_ECURL;
@@ -315,7 +345,11 @@ void af_engine_on_finisher(uv_idle_t *h)
     run_end(a);
 }
 
-/* Stop: runs on the loop thread (afetch_stop only signals). */
+/* Stop: runs on the loop thread (afetch_stop only signals). Nothing more
+ * is read; what was read ends now, each item with one result: transfers
+ * and retry waits as cancelled at once, queued items through the
+ * scheduler (which keeps input order), parses under way when they are
+ * done. */
 void af_engine_on_stop(uv_async_t *h)
 {
   afetch_t *a = h->data;
@@ -323,11 +357,13 @@ void af_engine_on_stop(uv_async_t *h)
     return;
   a->stopping = 1;
   a->interrupted = !a->fatal;
+  a->input_unread = !a->input_eof;
+  /* Before the aborts free slots: from now on no URL waits on a limit. */
+  af_sched_wait_end(a);
   uv_timer_stop(&a->rate_timer);
   af_input_close(a);
-  af_xfer_abort_all(a);
-  af_sched_drop_all(a);
-  drop_held(a);
+  af_xfer_abort_all(a, 1);
+  af_sched_pump(a);
   af_engine_check_end(a);
 }
 

@@ -13,12 +13,24 @@
 #include "afetch.h"
 #include "buf.h"
 #include "curlev.h"
+#include "gz.h"
 #include "lines.h"
 #include "stats.h"
 #include "url.h"
 
 typedef struct af_host af_host_t;
 typedef struct af_item af_item_t;
+
+/* Why queued URLs wait, for the summary's limit_* fields: the reported
+ * limits, and the reorder window of order_input, which is not one. */
+enum { AF_WAIT_WINDOW = AFETCH_LIMIT_COUNT, AF_WAIT_REASONS };
+
+/* Where the wait clocks stood when an item was queued (sched.c). */
+typedef struct {
+  uint64_t t;                       /* uv_hrtime() */
+  uint64_t host;                    /* its host's capped clock */
+  uint64_t global[AF_WAIT_REASONS]; /* its host's free clocks */
+} af_wait_mark_t;
 typedef struct af_source af_source_t;
 typedef struct afetch afetch_t;
 
@@ -37,6 +49,7 @@ struct af_item {
   int retries;
   int retry_after_s; /* from the last response */
   uv_timer_t *retry_timer;
+  af_wait_mark_t mark; /* limit clocks when it was last queued (sched.c) */
 
   /* The transfer, while in flight. */
   CURL *easy;
@@ -75,6 +88,14 @@ struct af_host {
   size_t heap_idx;  /* SIZE_MAX when not in the heap */
   af_host_t *hnext; /* hash chain */
   int unlimited;    /* the pseudo-host of invalid lines */
+  /* Limit accounting (sched.c): how long it has had per_host in flight,
+   * and since when (0: below); and how long each global reason blocked
+   * starts while it was below, up to when it last got below (free_base)
+   * plus the global clocks' progress since then (from free_snap). */
+  uint64_t capped_ns;
+  uint64_t capped_since;
+  uint64_t free_base[AF_WAIT_REASONS];
+  uint64_t free_snap[AF_WAIT_REASONS];
 };
 
 /* A line source: an fd read through the loop. */
@@ -96,6 +117,8 @@ struct af_source {
   int orphan;  /* the engine is gone: the pending callback frees this */
   char *chunk; /* read buffer */
   afetch_t *engine;
+  af_gz_t gz;  /* the bytes read, inflated if they are gzip */
+  int pending; /* read bytes not yet split: the window filled first */
 };
 
 typedef struct {
@@ -159,6 +182,13 @@ struct afetch {
   af_host_t invalid_host;
   uint64_t next_start_ns; /* --rate */
   uv_timer_t rate_timer;
+  /* Limit accounting: how long each global reason has blocked starts in
+   * this run, which one blocks them now (-1: none) and since when. */
+  uint64_t wait_clock[AF_WAIT_REASONS];
+  int wait_reason;
+  uint64_t wait_since;
+  uint64_t limit_held[AFETCH_LIMIT_COUNT];
+  uint64_t limit_wait_ns[AFETCH_LIMIT_COUNT];
 
   /* Order. */
   af_item_t **ring;
@@ -174,6 +204,8 @@ struct afetch {
   /* Stats. */
   af_hist_t hist;
   uint64_t n_done, n_ok, n_failed, n_http_err, n_bytes, n_read;
+  uint64_t n_cancelled;
+  int input_unread; /* the stop came before the input's end */
 
   uv_async_t stop_async;
   uv_idle_t finisher;
@@ -190,6 +222,9 @@ void af_engine_intake(afetch_t *a, const char *line, size_t len,
                       uint64_t lineno, int too_long);
 void af_engine_check_end(afetch_t *a);
 void af_engine_complete(afetch_t *a, af_item_t *it); /* result is final */
+/* Completes an unfinished item as cancelled (an invalid line keeps its
+ * own error: that result needs no work). */
+void af_engine_cancel(afetch_t *a, af_item_t *it);
 void af_item_free(af_item_t *it);
 int af_engine_run_begin(afetch_t *a, int run);
 void af_engine_on_finisher(uv_idle_t *h);
@@ -203,13 +238,19 @@ int af_sched_enqueue(afetch_t *a, af_item_t *it);
 void af_sched_requeue(afetch_t *a, af_item_t *it);   /* after a retry wait */
 void af_sched_release(afetch_t *a, af_item_t *it);   /* drops the host ref */
 void af_sched_slot_free(afetch_t *a, af_item_t *it); /* transfer ended */
+/* Starts what may start; after a stop, ends queued items as cancelled
+ * instead (in input order, as far as order_input's window allows). */
 void af_sched_pump(afetch_t *a);
-void af_sched_drop_all(afetch_t *a); /* on stop: frees queued items */
+void af_sched_drop_all(afetch_t *a);   /* frees queued items, no results */
+void af_sched_wait_begin(afetch_t *a); /* a run starts: clocks at zero */
+void af_sched_wait_end(afetch_t *a);   /* a stop: no limit holds any more */
 
 /* transfer.c */
 int af_xfer_start(afetch_t *a, af_item_t *it);
 void af_xfer_done(afetch_t *a, CURL *easy, CURLcode res);
-void af_xfer_abort_all(afetch_t *a);
+/* Takes every transfer from curl and every item from its retry timer:
+ * with cancel set they complete as cancelled, otherwise they are freed. */
+void af_xfer_abort_all(afetch_t *a, int cancel);
 void af_xfer_pool_free(afetch_t *a);
 
 /* parse.c */

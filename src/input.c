@@ -66,6 +66,7 @@ static void source_destroy(af_source_t *s)
 {
   if (s->close_fd && s->fd >= 0)
     close(s->fd);
+  af_gz_free(&s->gz);
   free(s->chunk);
   free(s);
 }
@@ -93,6 +94,57 @@ static void close_source(af_source_t *s)
   s->fd = -1;
 }
 
+/* This source is over, after a read error (failed) or at EOF: its last
+ * line, its descriptor, then the next source. */
+static void source_done(afetch_t *a, af_source_t *s, int failed)
+{
+  if (failed)
+    a->input_error = 1;
+  s->pending = 0;
+  source_finish(a, s);
+  close_source(s);
+  source_next(a);
+}
+
+/* EOF: what the gzip decoder still holds goes to the splitter first; a
+ * stream cut inside a gzip member is a read error. */
+static void source_eof(afetch_t *a, af_source_t *s)
+{
+  const char *p = NULL;
+  size_t n = 0;
+  int rc = af_gz_end(&s->gz, &p, &n);
+  while (rc == AF_GZ_OUT) {
+    af_lines_feed(&a->lines, p, n, on_line, a);
+    rc = af_gz_end(&s->gz, &p, &n);
+  }
+  source_done(a, s, rc < 0);
+}
+
+/* Splits the bytes read last, inflated if the source is gzip, while the
+ * read-ahead window has room: one output buffer at a time, so a list that
+ * inflates a thousandfold is paced like any other. Returns 0 when they
+ * are all used, 1 when some wait for af_input_resume, -1 when the gzip
+ * data is corrupt. */
+static int drain(afetch_t *a, af_source_t *s)
+{
+  for (;;) {
+    if (window_full(a)) {
+      s->pending = 1;
+      return 1;
+    }
+    const char *p = NULL;
+    size_t n = 0;
+    int rc = af_gz_pull(&s->gz, &p, &n);
+    if (rc < 0)
+      return -1;
+    if (rc == AF_GZ_NEED) {
+      s->pending = 0;
+      return 0;
+    }
+    af_lines_feed(&a->lines, p, n, on_line, a);
+  }
+}
+
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
   af_source_t *s = h->data;
@@ -105,20 +157,23 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 {
   af_source_t *s = st->data;
   afetch_t *a = s->engine;
+  int rc = 0;
   if (n > 0) {
-    af_lines_feed(&a->lines, buf->base, (size_t)n, on_line, a);
+    af_gz_push(&s->gz, buf->base, (size_t)n);
+    rc = drain(a, s);
   }
-  else if (n < 0) {
-    /* EOF or a read error: either way this source is over. */
-    if (n != UV_EOF)
-      a->input_error = 1;
+  if (n < 0 || rc < 0) {
+    /* EOF, a read error or corrupt gzip: either way this source is over. */
     uv_read_stop(st);
     s->reading = 0;
-    source_finish(a, s);
-    close_source(s);
-    source_next(a);
+    if (n == UV_EOF)
+      source_eof(a, s);
+    else
+      source_done(a, s, 1);
   }
-  if (window_full(a) && s->reading) {
+  /* The chunk libuv reads into must not be overwritten while bytes of it
+   * are pending. */
+  if ((window_full(a) || s->pending) && s->reading) {
     uv_read_stop(st);
     s->reading = 0;
   }
@@ -141,16 +196,18 @@ static void on_fs_read(uv_fs_t *req)
   afetch_t *a = s->engine;
   if (n > 0) {
     s->offset += n;
-    af_lines_feed(&a->lines, s->chunk, (size_t)n, on_line, a);
-    if (!window_full(a))
+    af_gz_push(&s->gz, s->chunk, (size_t)n);
+    int rc = drain(a, s);
+    if (rc < 0)
+      source_done(a, s, 1);
+    else if (rc == 0 && !window_full(a))
       issue_fs_read(s);
   }
+  else if (n == 0) {
+    source_eof(a, s);
+  }
   else {
-    if (n < 0)
-      a->input_error = 1;
-    source_finish(a, s);
-    close_source(s);
-    source_next(a);
+    source_done(a, s, 1);
   }
   af_sched_pump(a);
   af_engine_check_end(a);
@@ -164,10 +221,7 @@ static void issue_fs_read(af_source_t *s)
   s->req.data = s;
   if (uv_fs_read(s->engine->loop, &s->req, s->fd, &b, 1, s->offset,
                  on_fs_read) != 0) {
-    s->engine->input_error = 1;
-    source_finish(s->engine, s);
-    close_source(s);
-    source_next(s->engine);
+    source_done(s->engine, s, 1);
     return;
   }
   s->reading = 1;
@@ -205,22 +259,23 @@ static void resume_source(afetch_t *a, af_source_t *s)
 {
   if (s->eof || s->reading)
     return;
+  if (s->pending) {
+    int rc = drain(a, s);
+    if (rc < 0)
+      source_done(a, s, 1);
+    if (rc != 0)
+      return;
+  }
   if (s->kind == UV_FILE) {
     issue_fs_read(s);
     return;
   }
   if (!s->open && open_stream(a, s) != 0) {
-    a->input_error = 1;
-    source_finish(a, s);
-    close_source(s);
-    source_next(a);
+    source_done(a, s, 1);
     return;
   }
   if (uv_read_start((uv_stream_t *)&s->h, on_alloc, on_read) != 0) {
-    a->input_error = 1;
-    source_finish(a, s);
-    close_source(s);
-    source_next(a);
+    source_done(a, s, 1);
     return;
   }
   s->reading = 1;
@@ -248,6 +303,7 @@ int af_input_add_fd(afetch_t *a, int fd, int close_fd)
     free(s);
     return AFETCH_ENOMEM;
   }
+  af_gz_init(&s->gz, CHUNK);
   s->fd = fd;
   s->close_fd = close_fd;
   s->engine = a;

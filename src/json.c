@@ -258,6 +258,7 @@ static const char *const errkind_names[] = {
     [AFETCH_ERR_RECV] = "recv",
     [AFETCH_ERR_RESOURCE] = "resource",
     [AFETCH_ERR_OTHER] = "other",
+    [AFETCH_ERR_CANCELLED] = "cancelled",
 };
 
 static const char *errkind(afetch_errkind_t k)

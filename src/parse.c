@@ -95,14 +95,10 @@ static void on_after_work(uv_work_t *req, int status)
   free(j->body);
   hand_over(it, status == 0 && j->rc == 0, &j->out);
   free(j);
-  if (a->stopping) {
-    af_sched_release(a, it);
-    af_item_free(it);
-  }
-  else {
-    af_engine_complete(a, it);
-    af_sched_pump(a);
-  }
+  /* Even after a stop: the page was fetched, and its result may be what
+   * held order_input's queue (the pump then goes on cancelling). */
+  af_engine_complete(a, it);
+  af_sched_pump(a);
   af_engine_check_end(a);
 }
 

@@ -5,7 +5,26 @@
  * Each host has a FIFO of its waiting items. Hosts that could start one now
  * (queue not empty, below --per-host) sit in a min-heap keyed by the input
  * order of their first item, so the oldest startable URL always goes first
- * and a host at its cap never blocks the others. */
+ * and a host at its cap never blocks the others.
+ *
+ * What held the run back (the summary's limit_held and limit_wait_ms): a
+ * queued URL's wait, from when it was queued (or queued again after a
+ * retry wait) until it starts, is split by what blocked it at each moment:
+ *   - while its host has per_host transfers in flight, per_host: raising
+ *     -c alone would not start it, even if every global slot is busy too.
+ *     Only when per_host is below concurrency: a host can never have more
+ *     than concurrency in flight, so a higher per_host could not help;
+ *   - otherwise whatever stopped admission then: all concurrency slots
+ *     busy, the parsers behind (backpressure), no rate token yet, in that
+ *     order of precedence (the order admit() checks them), or the reorder
+ *     window of order_input, which is not a limit and counted nowhere.
+ * Each such time is charged to its limit when the URL starts (or is
+ * cancelled), and the URL counts once under every limit charged. The
+ * global reason is one at a time, kept as a clock per reason; each host
+ * keeps its own capped clock and, for the global clocks, only the time
+ * they ran while it was below its cap, so nothing is counted twice and
+ * the cost is O(1) per start. SEQUENTIAL runs count nothing: one at a
+ * time is the mode asked for, not a limit to raise. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +121,125 @@ static void heap_remove(afetch_t *a, af_host_t *h)
   sift_up(a, last->heap_idx);
 }
 
+/* ---- limit accounting (see the top of this file) --------------------- */
+
+static uint64_t global_clock(const afetch_t *a, int r, uint64_t now)
+{
+  return a->wait_clock[r] + (a->wait_reason == r ? now - a->wait_since : 0);
+}
+
+static uint64_t host_capped_clock(const af_host_t *h, uint64_t now)
+{
+  return h->capped_ns + (h->capped_since ? now - h->capped_since : 0);
+}
+
+/* Time reason r blocked starts while h was below its cap. */
+static uint64_t host_free_clock(const afetch_t *a, const af_host_t *h, int r,
+                                uint64_t now)
+{
+  uint64_t v = h->free_base[r];
+  if (!h->capped_since)
+    v += global_clock(a, r, now) - h->free_snap[r];
+  return v;
+}
+
+/* Per-host counts as the binding limit only below concurrency. */
+static int host_capped(const afetch_t *a, const af_host_t *h)
+{
+  return !h->unlimited && a->per_host < a->concurrency &&
+         h->inflight >= a->per_host;
+}
+
+static void host_clock_start(afetch_t *a, af_host_t *h, uint64_t now)
+{
+  h->capped_ns = 0;
+  h->capped_since = 0;
+  for (int r = 0; r < AF_WAIT_REASONS; r++) {
+    h->free_base[r] = 0;
+    h->free_snap[r] = global_clock(a, r, now);
+  }
+}
+
+/* After h->inflight changed: starts or stops its capped clock. */
+static void host_cap_update(afetch_t *a, af_host_t *h)
+{
+  int capped = host_capped(a, h);
+  if (capped == (h->capped_since != 0))
+    return;
+  uint64_t now = uv_hrtime();
+  if (capped) {
+    for (int r = 0; r < AF_WAIT_REASONS; r++)
+      h->free_base[r] += global_clock(a, r, now) - h->free_snap[r];
+    h->capped_since = now ? now : 1;
+  }
+  else {
+    h->capped_ns += now - h->capped_since;
+    h->capped_since = 0;
+    for (int r = 0; r < AF_WAIT_REASONS; r++)
+      h->free_snap[r] = global_clock(a, r, now);
+  }
+}
+
+/* The global reason that blocks admission from now on (-1: none). */
+static void set_wait_reason(afetch_t *a, int r)
+{
+  if (r == a->wait_reason)
+    return;
+  uint64_t now = uv_hrtime();
+  if (a->wait_reason >= 0)
+    a->wait_clock[a->wait_reason] += now - a->wait_since;
+  a->wait_reason = r;
+  a->wait_since = now;
+}
+
+void af_sched_wait_end(afetch_t *a)
+{
+  set_wait_reason(a, -1);
+}
+
+void af_sched_wait_begin(afetch_t *a)
+{
+  memset(a->wait_clock, 0, sizeof(a->wait_clock));
+  memset(a->limit_held, 0, sizeof(a->limit_held));
+  memset(a->limit_wait_ns, 0, sizeof(a->limit_wait_ns));
+  a->wait_reason = -1;
+  a->wait_since = 0;
+  uint64_t now = uv_hrtime();
+  for (size_t i = 0; i < a->hcap; i++)
+    for (af_host_t *h = a->htab[i]; h; h = h->hnext)
+      host_clock_start(a, h, now);
+}
+
+static void wait_mark(afetch_t *a, af_item_t *it)
+{
+  af_host_t *h = it->host;
+  uint64_t now = uv_hrtime();
+  it->mark.t = now;
+  it->mark.host = host_capped_clock(h, now);
+  for (int r = 0; r < AF_WAIT_REASONS; r++)
+    it->mark.global[r] = host_free_clock(a, h, r, now);
+}
+
+static void charge(afetch_t *a, int limit, uint64_t ns)
+{
+  if (ns == 0)
+    return;
+  a->limit_held[limit]++;
+  a->limit_wait_ns[limit] += ns;
+}
+
+/* it leaves the queue (to start, or cancelled): charges its wait. */
+static void wait_charge(afetch_t *a, af_item_t *it)
+{
+  af_host_t *h = it->host;
+  if (a->run_mode != AFETCH_MODE_CONCURRENT || h->unlimited)
+    return;
+  uint64_t now = uv_hrtime();
+  charge(a, AFETCH_LIMIT_PER_HOST, host_capped_clock(h, now) - it->mark.host);
+  for (int r = 0; r < AFETCH_LIMIT_COUNT; r++)
+    charge(a, r, host_free_clock(a, h, r, now) - it->mark.global[r]);
+}
+
 static int startable(afetch_t *a, af_host_t *h)
 {
   return h->head && (h->unlimited || h->inflight < a->per_host);
@@ -162,6 +300,7 @@ static af_host_t *host_get(afetch_t *a, const char *key)
     return NULL;
   }
   h->heap_idx = NOT_IN_HEAP;
+  host_clock_start(a, h, uv_hrtime());
   h->hnext = a->htab[b];
   a->htab[b] = h;
   a->hcount++;
@@ -238,6 +377,7 @@ int af_sched_enqueue(afetch_t *a, af_item_t *it)
   }
   h->refs++;
   it->host = h;
+  wait_mark(a, it);
   queue_push_back(h, it);
   a->queued++;
   if (h->head == it)
@@ -248,6 +388,7 @@ int af_sched_enqueue(afetch_t *a, af_item_t *it)
 void af_sched_requeue(afetch_t *a, af_item_t *it)
 {
   af_host_t *h = it->host;
+  wait_mark(a, it);
   queue_insert_sorted(h, it);
   a->queued++;
   heap_update(a, h);
@@ -267,10 +408,15 @@ static void host_done(afetch_t *a, af_host_t *h)
 {
   h->inflight--;
   h->ended++;
+  /* A slot is free: whatever blocked admission may not any more, and
+   * until the next admit() says, no limit is charged. */
+  set_wait_reason(a, -1);
+  host_cap_update(a, h);
   heap_update(a, h);
 }
 
 static void admit(afetch_t *a);
+static void cancel_queued(afetch_t *a);
 
 static void on_rate(uv_timer_t *t)
 {
@@ -305,8 +451,12 @@ static int rate_ok(afetch_t *a)
  * a list of them must not stall waiting for a completion to pump). */
 void af_sched_pump(afetch_t *a)
 {
-  if (!a->running || a->stopping)
+  if (!a->running)
     return;
+  if (a->stopping) {
+    cancel_queued(a);
+    return;
+  }
   for (;;) {
     admit(a);
     if (a->queued >= a->o.read_ahead || a->stopping)
@@ -320,21 +470,30 @@ void af_sched_pump(afetch_t *a)
 
 static void admit(afetch_t *a)
 {
+  int why = -1;
   while (a->nheap > 0 && !a->fatal && !a->stopping) {
     af_host_t *h = a->heap[0];
     af_item_t *it = h->head;
     /* --order input: never run further ahead than the reorder window. */
-    if (a->order_input && it->seq >= a->next_emit + a->window)
+    if (a->order_input && it->seq >= a->next_emit + a->window) {
+      why = AF_WAIT_WINDOW;
       break;
+    }
     if (!h->unlimited) {
-      if (a->inflight >= a->concurrency)
+      if (a->inflight >= a->concurrency) {
+        why = AFETCH_LIMIT_CONCURRENCY;
         break;
+      }
       /* Backpressure from the parser: while bodies wait for a parser
        * thread, start nothing new, so memory does not grow with the list. */
-      if (af_parse_full(a))
+      if (af_parse_full(a)) {
+        why = AFETCH_LIMIT_PARSE;
         break;
-      if (!rate_ok(a))
+      }
+      if (!rate_ok(a)) {
+        why = AFETCH_LIMIT_RATE;
         break;
+      }
     }
     queue_pop(h);
     a->queued--;
@@ -343,7 +502,9 @@ static void admit(afetch_t *a)
       af_engine_complete(a, it);
       continue;
     }
+    wait_charge(a, it);
     h->inflight++;
+    host_cap_update(a, h);
     heap_update(a, h);
     a->inflight++;
     if (af_xfer_start(a, it) != 0) {
@@ -352,6 +513,32 @@ static void admit(afetch_t *a)
       host_done(a, h);
       af_engine_complete(a, it);
     }
+  }
+  /* No startable host, but URLs wait: on hosts at their cap, and when
+   * per_host is not below concurrency that means every slot is busy. */
+  if (why < 0 && a->queued > 0 && a->inflight >= a->concurrency)
+    why = AFETCH_LIMIT_CONCURRENCY;
+  set_wait_reason(a, a->stopping || a->fatal ? -1 : why);
+}
+
+/* After a stop: queued items end as cancelled, lowest input line first,
+ * and under order_input only as far as the reorder window reaches; the
+ * rest follow when the results before them (parses still under way) are
+ * delivered. Every host has a free slot by now (nothing is in flight), so
+ * every host with a queue is in the heap. */
+static void cancel_queued(afetch_t *a)
+{
+  set_wait_reason(a, -1);
+  while (a->nheap > 0 && !a->fatal) {
+    af_host_t *h = a->heap[0];
+    af_item_t *it = h->head;
+    if (a->order_input && it->seq >= a->next_emit + a->window)
+      break;
+    queue_pop(h);
+    a->queued--;
+    wait_charge(a, it);
+    heap_update(a, h);
+    af_engine_cancel(a, it);
   }
 }
 

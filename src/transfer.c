@@ -597,9 +597,25 @@ void af_xfer_done(afetch_t *a, CURL *e, CURLcode res)
   af_engine_complete(a, it);
 }
 
-/* On stop: every transfer in flight is taken from curl and dropped. */
-void af_xfer_abort_all(afetch_t *a)
+/* Ends an aborted item: a cancelled result, or nothing (afetch_free). */
+static void abort_end(afetch_t *a, af_item_t *it, int cancel)
 {
+  if (cancel) {
+    reset_result(it);
+    af_engine_cancel(a, it);
+    return;
+  }
+  af_sched_release(a, it);
+  af_item_free(it);
+}
+
+/* On stop: every transfer in flight is taken from curl (each easy removed
+ * from the multi handle before it is reused or cleaned up), and every
+ * retry timer closed. Both lists are emptied before any result goes out,
+ * so a callback that runs meanwhile sees no half-aborted item. */
+void af_xfer_abort_all(afetch_t *a, int cancel)
+{
+  af_item_t *done = NULL;
   while (a->flying) {
     af_item_t *it = a->flying;
     list_unlink(&a->flying, it);
@@ -616,7 +632,11 @@ void af_xfer_abort_all(afetch_t *a)
     uv_close((uv_handle_t *)it->retry_timer, on_retry_close);
     it->retry_timer = NULL;
     a->retrying--;
-    af_sched_release(a, it);
-    af_item_free(it);
+    list_link(&done, it);
+  }
+  while (done) {
+    af_item_t *it = done;
+    list_unlink(&done, it);
+    abort_end(a, it, cancel);
   }
 }

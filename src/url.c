@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <idn2.h>
 
 #include "buf.h"
 #include "text.h"
@@ -198,6 +199,83 @@ static int has_controls(const char *s, size_t len, int *nul)
   return 0;
 }
 
+/* Quote marks around a URL copied out of JSON, CSV or a document: ASCII
+ * " and ', and the typographic “ ” ‘ ’ „ « ». */
+static const char *const quotes[] = {
+    "\"",           "'",
+    "\xe2\x80\x9c", "\xe2\x80\x9d",
+    "\xe2\x80\x98", "\xe2\x80\x99",
+    "\xe2\x80\x9e", "\xc2\xab",
+    "\xc2\xbb",
+};
+
+/* 1 if s[0..len) starts (at_end 0) or ends (at_end 1) with a quote. */
+static int has_quote(const char *s, size_t len, int at_end)
+{
+  for (size_t i = 0; i < sizeof(quotes) / sizeof(quotes[0]); i++) {
+    size_t n = strlen(quotes[i]);
+    if (len >= n && memcmp(at_end ? s + len - n : s, quotes[i], n) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+/* ASCII case-insensitive: s[0..len) starts with the lower-case word. */
+static int starts_with(const char *s, size_t len, const char *word)
+{
+  size_t n = strlen(word);
+  return len >= n && word_is(s, n, word);
+}
+
+/* What makes a line that is not one URL easy to recognise, as a message
+ * that says how to fix it, or NULL. We refuse rather than repair: a quote
+ * could be part of a path, and a guess that fetches a different URL than
+ * the list holds is worse than an error that names the problem. */
+static const char *line_problem(const char *line, size_t len)
+{
+  if (has_quote(line, len, 0)) {
+    if (len > 1 && has_quote(line + 1, len - 1, 1))
+      return "the line is quoted: remove the quotes";
+    return "the line starts with a quote: remove it";
+  }
+  for (size_t i = 0; i < len; i++) {
+    switch (line[i]) {
+    case '\t':
+      return "contains a tab: one URL per line";
+    case '\r':
+      return "contains a carriage return: one URL per line";
+    case '\v':
+    case '\f':
+      return "contains a vertical tab or form feed: one URL per line";
+    case ' ':
+      if (starts_with(line + i + 1, len - i - 1, "http://") ||
+          starts_with(line + i + 1, len - i - 1, "https://"))
+        return "holds two URLs separated by a space: one URL per line";
+      break;
+    default:
+      break;
+    }
+  }
+  return NULL;
+}
+
+/* 1 if the authority (what follows the scheme and "//", up to the path)
+ * holds a space: the host name of "example.com other.com" or
+ * "http://exa mple/". */
+static int space_in_host(const char *line, size_t len, size_t slen)
+{
+  size_t i = slen ? slen + 1 : 0;
+  while (i < len && line[i] == '/')
+    i++;
+  for (; i < len; i++) {
+    if (line[i] == '/' || line[i] == '?' || line[i] == '#')
+      return 0;
+    if (line[i] == ' ')
+      return 1;
+  }
+  return 0;
+}
+
 /* Builds the string handed to libcurl: the default scheme when the line
  * has none, spaces percent-encoded (libcurl refuses them, browsers encode
  * them). Returns 0, 1 when longer than URL_MAX, -1 on allocation
@@ -228,6 +306,52 @@ static int build(const char *line, size_t len, size_t slen,
   return rc ? 1 : 0;
 }
 
+static int is_ascii(const char *s)
+{
+  for (; *s; s++) {
+    if ((unsigned char)*s >= 0x80)
+      return 0;
+  }
+  return 1;
+}
+
+/* Converts a host name holding non-ASCII bytes to its ASCII (punycode)
+ * form, the way curl does: IDNA 2008 with TR46 non-transitional mapping
+ * (so "BÜCHER" and "faß" keep their meaning), and on failure a second try
+ * with transitional processing, for names IDNA 2003 accepted. We call
+ * idn2_lookup_u8 rather than curl's idn2_lookup_ul because the line is
+ * UTF-8 whatever the process's locale is, and the library must not depend
+ * on setlocale() having been called. *ace is malloc'd. */
+static afetch_errkind_t to_ace(const char *host, char **ace, char *err,
+                               size_t errlen)
+{
+  char *out = NULL;
+  int rc = idn2_lookup_u8((const uint8_t *)host, (uint8_t **)&out,
+                          IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+  if (rc != IDN2_OK)
+    rc = idn2_lookup_u8((const uint8_t *)host, (uint8_t **)&out,
+                        IDN2_TRANSITIONAL);
+  if (rc == IDN2_MALLOC) {
+    set_err(err, errlen, "%s", "out of memory");
+    return AFETCH_ERR_RESOURCE;
+  }
+  if (rc != IDN2_OK || !out || !out[0]) {
+    idn2_free(out);
+    set_err(err, errlen, "invalid URL: bad international host name (%s)",
+            rc == IDN2_ENCODING_ERROR ? "not valid UTF-8"
+            : rc != IDN2_OK           ? idn2_strerror(rc)
+                                      : "empty");
+    return AFETCH_ERR_INVALID_URL;
+  }
+  *ace = strdup(out);
+  idn2_free(out);
+  if (!*ace) {
+    set_err(err, errlen, "%s", "out of memory");
+    return AFETCH_ERR_RESOURCE;
+  }
+  return AFETCH_ERR_NONE;
+}
+
 static void ascii_lower(char *s)
 {
   for (; *s; s++)
@@ -244,6 +368,7 @@ static afetch_errkind_t fill(CURLU *h, af_url_t *out, char *err, size_t errlen)
   char *port = NULL;
   char *url = NULL;
   char *shown = NULL;
+  char *ace = NULL;
   CURLUcode rc = curl_url_get(h, CURLUPART_SCHEME, &scheme, 0);
   if (rc != CURLUE_OK)
     goto curl_error;
@@ -269,6 +394,21 @@ static afetch_errkind_t fill(CURLU *h, af_url_t *out, char *err, size_t errlen)
     kind = AFETCH_ERR_INVALID_URL;
     set_err(err, errlen, "invalid URL: %s", "no host");
     goto out;
+  }
+  int v6 = hs != host;
+  /* The request, the per-host key and the shard hash use the ASCII form;
+   * libcurl would convert by itself, but only through the locale, and the
+   * admission and sharding must see the name the server is asked for. */
+  if (!v6 && !is_ascii(host)) {
+    kind = to_ace(host, &ace, err, errlen);
+    if (kind != AFETCH_ERR_NONE)
+      goto out;
+    kind = AFETCH_ERR_RESOURCE;
+    rc = curl_url_set(h, CURLUPART_HOST, ace, 0);
+    if (rc != CURLUE_OK)
+      goto curl_error;
+    hs = ace;
+    hlen = strlen(ace);
   }
   unsigned long portnum = 0;
   rc = curl_url_get(h, CURLUPART_PORT, &port, 0);
@@ -298,7 +438,6 @@ static afetch_errkind_t fill(CURLU *h, af_url_t *out, char *err, size_t errlen)
   memcpy(out->host, hs, hlen);
   out->host[hlen] = '\0';
   ascii_lower(out->host);
-  int v6 = hs != host;
   size_t keylen = hlen + 2 + 1 + 5 + 1;
   out->hostkey = malloc(keylen);
   if (!out->hostkey)
@@ -310,19 +449,30 @@ static afetch_errkind_t fill(CURLU *h, af_url_t *out, char *err, size_t errlen)
     snprintf(out->hostkey, keylen, "%s:%lu", out->host, portnum);
   out->hash = afetch_host_hash(out->host, hlen);
 
-  /* The display form: the same URL with the password replaced. */
+  /* The display form: the same URL with the host as the line wrote it and
+   * the password replaced. */
+  int redo = ace != NULL;
+  if (ace) {
+    rc = curl_url_set(h, CURLUPART_HOST, host, 0);
+    if (rc != CURLUE_OK)
+      goto curl_error;
+  }
   char *pw = NULL;
   rc = curl_url_get(h, CURLUPART_PASSWORD, &pw, 0);
   curl_free(pw);
   if (rc == CURLUE_OK) {
     rc = curl_url_set(h, CURLUPART_PASSWORD, "***", 0);
-    if (rc == CURLUE_OK)
-      rc = curl_url_get(h, CURLUPART_URL, &shown, 0);
     if (rc != CURLUE_OK)
       goto curl_error;
+    redo = 1;
   }
   else if (rc != CURLUE_NO_PASSWORD) {
     goto curl_error;
+  }
+  if (redo) {
+    rc = curl_url_get(h, CURLUPART_URL, &shown, 0);
+    if (rc != CURLUE_OK)
+      goto curl_error;
   }
   const char *d = shown ? shown : url;
   out->display = af_text_clean(d, strlen(d), 0);
@@ -347,6 +497,7 @@ out:
   curl_free(port);
   curl_free(url);
   curl_free(shown);
+  free(ace);
   return kind;
 }
 
@@ -365,6 +516,11 @@ afetch_errkind_t af_url_parse(const char *line, size_t len,
   af_buf_init(&w, URL_MAX);
   CURLU *h = NULL;
 
+  const char *problem = line_problem(line, len);
+  if (problem) {
+    set_err(err, errlen, "invalid URL: %s", problem);
+    goto fail;
+  }
   if (has_controls(line, len, &nul)) {
     set_err(err, errlen, "invalid URL: %s",
             nul ? "contains a NUL byte" : "contains control characters");
@@ -406,7 +562,10 @@ afetch_errkind_t af_url_parse(const char *line, size_t len,
     goto fail;
   }
   if (uc != CURLUE_OK) {
-    set_err(err, errlen, "invalid URL: %s", curlu_message(uc));
+    set_err(err, errlen, "invalid URL: %s",
+            space_in_host(line, len, slen)
+                ? "the host name contains a space: one URL per line"
+                : curlu_message(uc));
     goto fail;
   }
   kind = fill(h, out, err, errlen);
@@ -482,7 +641,8 @@ out:
  *   for each byte c: h ^= c; h *= 0x100000001b3 (1099511628211) mod 2^64
  * It is part of the sharding contract: shards on different machines and
  * afetch versions must agree, so it must never change. "example.com"
- * hashes to 0x576846634e2714c6. */
+ * hashes to 0x576846634e2714c6. af_url_parse hashes the punycode form of
+ * an international name, so every spelling of it lands in one shard. */
 AFETCH_API uint64_t afetch_host_hash(const char *host, size_t len)
 {
   uint64_t h = UINT64_C(0xcbf29ce484222325);

@@ -10,10 +10,13 @@
 /* Every string is owned by the af_url_t (malloc), freed by af_url_free. */
 typedef struct {
   char *url;     /* the URL to request (scheme added, as curl normalises;
-                    the password, if any, is kept: libcurl needs it) */
-  char *display; /* url with the password replaced by ***, cleaned text */
-  char *host;    /* ASCII-lower-cased host name (IDN bytes kept as given);
-                    an IPv6 address without brackets or zone: "::1" */
+                    an international host name in punycode; the password,
+                    if any, is kept: libcurl needs it) */
+  char *display; /* url with the host name as the line wrote it and the
+                    password replaced by ***, cleaned text */
+  char *host;    /* ASCII-lower-cased host name, international names in
+                    punycode ("xn--r8jz45g.jp"); an IPv6 address without
+                    brackets or zone: "::1" */
   char *hostkey; /* "host:port", the per-host admission key, port always
                     numeric (80/443 by default); IPv6 keeps brackets:
                     "[::1]:8080" */
@@ -32,8 +35,10 @@ typedef struct {
  * host and port); a scheme other than http/https (file:, ftp:, gopher:,
  * ...) is AFETCH_ERR_SCHEME; no scheme means default_scheme ("//host"
  * too). Rejected too: control bytes or NUL in the line, empty host, port 0
- * or > 65535, URLs longer than 64 KiB. Spaces inside the URL are
- * percent-encoded, as browsers do. Needs curl_global_init() first. */
+ * or > 65535, URLs longer than 64 KiB, a host name IDNA refuses, and lines
+ * that are not one bare URL (quoted, holding a tab or two URLs), with a
+ * message that says so. Spaces inside the URL are percent-encoded, as
+ * browsers do. Needs curl_global_init() first. */
 afetch_errkind_t af_url_parse(const char *line, size_t len,
                               const char *default_scheme, af_url_t *out,
                               char *err, size_t errlen);

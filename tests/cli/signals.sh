@@ -1,10 +1,71 @@
 #!/usr/bin/env bash
-# SIGINT stops the transfers, prints the partial summary and exits 130;
-# a reader that goes away (| head -1) ends afetch promptly and quietly.
+# SIGINT stops the transfers, gives every URL read a result (cancelled if
+# it had not finished), prints the partial summary and exits 130; a reader
+# that goes away (| head -1) ends afetch promptly and quietly.
 set -euo pipefail
 source "$AF_SRC/tests/cli/lib.sh"
 af_start_server
 tmp=$(mktemp -d -p "$AF_TMP")
+
+# Bytes the server sent on connections to it that their client has not
+# read yet. On loopback what the server wrote is in afetch's receive queue
+# at once, so once the server has answered, 0 means afetch has read the
+# answers, and a response read is a transfer done in the same callback.
+unread_bytes() {
+  local port rem q n=0
+  port=$(printf ':%04X' "$AF_PORT")
+  while read -r _ _ rem _ q _; do
+    [[ $rem == *"$port" ]] || continue
+    n=$((n + 16#${q#*:}))
+  done < <(tail -n +2 /proc/net/tcp)
+  echo "$n"
+}
+
+# Polls (5 s at most) until the server has had $1 requests, $2 of them
+# still open, and afetch has read every answer.
+wait_served() {
+  for _ in $(seq 500); do
+    [ "$(af_stat .requests_total)" = "$1" ] &&
+      [ "$(af_stat .inflight_current)" = "$2" ] &&
+      [ "$(unread_bytes)" = 0 ] && return 0
+    sleep 0.01
+  done
+  fail "server saw $(af_stat .requests_total) requests," \
+    "$(af_stat .inflight_current) open, $(unread_bytes) bytes unread"
+}
+
+# stopped_run NAME REQUESTS OPEN ARGS...: afetch --json ARGS in the
+# background (stdin is the caller's), SIGINT once the server has had
+# REQUESTS requests with OPEN of them still open and afetch has read every
+# answer; then exit status 130. Output in $tmp/NAME.out and NAME.err.
+stopped_run() {
+  local name=$1 reqs=$2 open=$3 pid rc
+  shift 3
+  "$AFETCH" --json "$@" <&0 >"$tmp/$name.out" 2>"$tmp/$name.err" &
+  pid=$!
+  wait_served "$reqs" "$open"
+  kill -INT "$pid"
+  set +e
+  wait "$pid"
+  rc=$?
+  set -e
+  assert_eq "$rc" 130 "exit status after SIGINT ($name)"
+}
+
+# expect_lines NAME N [sorted]: $tmp/NAME.out has one line for each of
+# input lines 1..N, in input order unless "sorted" (completion order).
+expect_lines() {
+  local sort=cat
+  [ "${3:-}" = sorted ] && sort="sort -n"
+  assert_eq "$(wc -l <"$tmp/$1.out")" "$2" "a line per URL read ($1)"
+  assert_eq "$(jq -r .line "$tmp/$1.out" | $sort | paste -sd' ')" \
+    "$(seq -s' ' "$2")" "each line once ($1)"
+}
+
+# expect_summary NAME TEXT: the summary's last line ends with TEXT.
+expect_summary() {
+  assert_eq "$(tail -1 "$tmp/$1.err")" "$2" "summary ($1)"
+}
 
 for i in $(seq 10); do echo "$AF_BASE/delay/20000/$i"; done >"$tmp/slow.txt"
 "$AFETCH" -c 10 --per-host 10 "$tmp/slow.txt" >"$tmp/out.txt" \
@@ -32,6 +93,58 @@ for _ in $(seq 500); do
   sleep 0.01
 done
 assert_eq "$(af_stat .connections_current)" 0 "connections closed"
+# Every URL read has its line: all ten were in flight, so all cancelled.
+assert_eq "$(wc -l <"$tmp/out.txt")" 10 "a line per URL in flight"
+assert_eq "$(grep -c 'cancelled: the run was interrupted' "$tmp/out.txt")" 10 \
+  "the in-flight ones are cancelled"
+grep -q "interrupted: 0 done, 10 cancelled" "$tmp/err.txt" ||
+  fail "summary: $(cat "$tmp/err.txt")"
+
+# --order input and a slow first URL: the 20 pages finished behind it are
+# not thrown away. They come out in input order after it, it is cancelled.
+af_reset
+{
+  echo "$AF_BASE/delay/30000/first"
+  for i in $(seq 20); do echo "$AF_BASE/page/after-$i"; done
+} >"$tmp/oi.txt"
+stopped_run oi 21 1 --order input "$tmp/oi.txt"
+expect_lines oi 21
+assert_eq "$(head -1 "$tmp/oi.out" | jq -r .error_kind)" cancelled \
+  "the slow first URL"
+assert_eq "$(tail -n +2 "$tmp/oi.out" | jq -r .status | sort -u)" 200 \
+  "the 20 finished pages"
+expect_summary oi "interrupted: 20 done, 1 cancelled"
+
+# Completion order, input from a pipe that stays open (a slow producer):
+# 10 in flight, 20 read and queued. Each of the 30 gets a line, and the
+# summary says the input was not read to its end.
+af_reset
+mkfifo "$tmp/in"
+exec 4<>"$tmp/in"
+for i in $(seq 30); do echo "$AF_BASE/delay/30000/q$i"; done >&4
+stopped_run q 10 10 -c 10 --per-host 10 <"$tmp/in"
+exec 4>&-
+expect_lines q 30 sorted
+assert_eq "$(jq -r .error_kind "$tmp/q.out" | sort | uniq -c | xargs)" \
+  "30 cancelled" "in flight and queued: cancelled"
+expect_summary q "interrupted: 0 done, 30 cancelled, input not fully read"
+
+# A URL waiting for its retry (503 with Retry-After: 1) is cancelled too.
+af_reset
+echo "$AF_BASE/status/503" >"$tmp/r.txt"
+stopped_run r 1 0 --retries 3 "$tmp/r.txt"
+assert_eq "$(jq -r .error_kind "$tmp/r.out")" cancelled "retry wait cancelled"
+
+# --compare stopped in its first run: the second does not start.
+af_reset
+for i in $(seq 5); do echo "$AF_BASE/delay/30000/c$i"; done >"$tmp/c.txt"
+stopped_run c 1 1 --compare "$tmp/c.txt"
+assert_eq "$(jq -r .run "$tmp/c.out" | sort -u)" 0 "only the first run"
+expect_lines c 5
+assert_eq "$(af_stat .requests_total)" 1 "no request after the stop"
+if grep -q "concurrent" "$tmp/c.err"; then
+  fail "the second run started: $(cat "$tmp/c.err")"
+fi
 
 # A second SIGINT exits at once, even when the orderly stop cannot finish:
 # here stdout is a pipe whose reader never reads (the FIFO is held open by

@@ -1,10 +1,18 @@
 /* The library's lifecycle and ownership rules, through the public header
  * only: a caller's fd is left open when close_fd is 0, an engine freed in
  * the middle of a run on the caller's loop leaves nothing behind (the
- * sanitizer build checks for use after free and leaks), and the JSON helper
- * measures like snprintf. No network: the lines are invalid or refused on
- * 127.0.0.1 port 1. */
+ * sanitizer build checks for use after free and leaks), the JSON helper
+ * measures like snprintf, and afetch_stop gives every URL read one result
+ * and fills the summary's cancelled, input_unread and limit fields. No
+ * server: the lines are invalid, refused on 127.0.0.1 port 1, or sent to
+ * a "black hole", a loopback socket that listens and never accepts (the
+ * kernel completes the handshake, the request is never answered), so
+ * transfers stay in flight until the stop. */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <sys/socket.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -102,6 +110,211 @@ static void test_free_mid_run(void **state)
   close(p[1]);
 }
 
+/* ---- afetch_stop ------------------------------------------------------ */
+
+#define MAXR 16
+
+typedef struct {
+  int n;
+  uint64_t line[MAXR];
+  afetch_errkind_t kind[MAXR];
+  int summaries;
+  afetch_summary_t sum;
+  afetch_t *a;
+} stop_t;
+
+/* The first result (an invalid line, delivered while admission runs)
+ * calls afetch_stop: by then every line is read and the black-hole
+ * transfers that may start have started. */
+static void stop_on_result(const afetch_result_t *r, void *ud)
+{
+  stop_t *t = ud;
+  assert_true(t->n < MAXR);
+  t->line[t->n] = r->line;
+  t->kind[t->n] = r->error_kind;
+  if (r->error_kind == AFETCH_ERR_CANCELLED)
+    assert_string_equal(r->error, "cancelled: the run was interrupted");
+  if (t->n++ == 0)
+    afetch_stop(t->a);
+}
+
+static void stop_on_run_end(const afetch_summary_t *s, void *ud)
+{
+  stop_t *t = ud;
+  t->summaries++;
+  t->sum = *s;
+}
+
+/* A listening loopback socket that never accepts; its port. */
+static int black_hole(int *port)
+{
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  assert_true(fd >= 0);
+  struct sockaddr_in sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  assert_int_equal(listen(fd, 64), 0);
+  socklen_t len = sizeof(sa);
+  assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+  *port = ntohs(sa.sin_port);
+  return fd;
+}
+
+static afetch_t *stop_engine(stop_t *t, const afetch_options_t *o)
+{
+  afetch_callbacks_t cb = {
+      .on_result = stop_on_result, .on_run_end = stop_on_run_end, .ud = t};
+  assert_int_equal(afetch_new(&t->a, NULL, o, &cb), AFETCH_OK);
+  return t->a;
+}
+
+/* "bad line" and then na URLs on port pa and nb on port pb, one a line. */
+static void hole_lines(char *buf, size_t cap, int pa, int na, int pb, int nb)
+{
+  int n = snprintf(buf, cap, "bad line\n");
+  for (int i = 0; i < na + nb; i++)
+    n += snprintf(buf + n, cap - (size_t)n, "http://127.0.0.1:%d/%d\n",
+                  i < na ? pa : pb, i);
+  assert_true((size_t)n < cap);
+}
+
+/* Runs the lines of text (or, if fd >= 0, of fd, which it then owns) with
+ * concurrency c, per_host ph and order_input order (reorder window 2); the
+ * first result stops the run. */
+static void run_stopped(stop_t *t, const char *text, int fd, unsigned c,
+                        unsigned ph, int order)
+{
+  afetch_options_t o;
+  afetch_options_init(&o);
+  o.concurrency = c;
+  o.per_host = ph;
+  o.order_input = order;
+  o.reorder_window = 2;
+  afetch_t *a = stop_engine(t, &o);
+  if (fd >= 0)
+    assert_int_equal(afetch_add_input_fd(a, fd, 1), AFETCH_OK);
+  else
+    assert_int_equal(afetch_add_url(a, text, strlen(text)), AFETCH_OK);
+  assert_int_equal(afetch_run(a), AFETCH_OK);
+  assert_int_equal(afetch_interrupted(a), 1);
+  afetch_free(a);
+}
+
+/* Completion order, input from a pipe whose writer stays open: the line
+ * read first is invalid, two transfers are in flight (-c 2), three wait
+ * in the queue. After the stop all six have a result, the pipe is not
+ * read to its end, and the three queued ones were held by -c. */
+static void test_stop_every_line(void **state)
+{
+  (void)state;
+  int port;
+  int hole = black_hole(&port);
+  int p[2];
+  assert_int_equal(pipe(p), 0);
+  char buf[1024];
+  hole_lines(buf, sizeof(buf), port, 5, port, 0);
+  write_all(p[1], buf);
+  stop_t t = {0};
+  run_stopped(&t, NULL, p[0], 2, 6, 0);
+
+  assert_int_equal(t.n, 6);
+  assert_int_equal(t.kind[0], AFETCH_ERR_INVALID_URL);
+  for (int i = 1; i < 6; i++)
+    assert_int_equal(t.kind[i], AFETCH_ERR_CANCELLED);
+  assert_int_equal(t.summaries, 1);
+  assert_int_equal(t.sum.urls, 6);
+  assert_int_equal(t.sum.cancelled, 5);
+  assert_int_equal(t.sum.failed, 1);
+  assert_int_equal(t.sum.succeeded, 0);
+  assert_int_equal(t.sum.interrupted, 1);
+  assert_int_equal(t.sum.input_unread, 1);
+  assert_int_equal(t.sum.limit_held[AFETCH_LIMIT_CONCURRENCY], 3);
+  assert_true(t.sum.limit_wait_ms[AFETCH_LIMIT_CONCURRENCY] > 0);
+  assert_int_equal(t.sum.limit_held[AFETCH_LIMIT_PER_HOST], 0);
+  close(p[1]);
+  close(hole);
+}
+
+/* order_input with a reorder window of 2 and -c 1: one transfer in
+ * flight, the rest queued, invalid lines among them. The stop delivers
+ * all of them in input order; an invalid line keeps its own error. */
+static void test_stop_input_order(void **state)
+{
+  (void)state;
+  int port;
+  int hole = black_hole(&port);
+  char text[512];
+  snprintf(text, sizeof(text),
+           "bad line\nhttp://127.0.0.1:%d/2\nhttp://127.0.0.1:%d/3\n"
+           "still no url\nhttp://127.0.0.1:%d/5\nhttp://127.0.0.1:%d/6\n",
+           port, port, port, port);
+  stop_t t = {0};
+  run_stopped(&t, text, -1, 1, 6, 1);
+
+  static const afetch_errkind_t want[] = {
+      AFETCH_ERR_INVALID_URL, AFETCH_ERR_CANCELLED, AFETCH_ERR_CANCELLED,
+      AFETCH_ERR_INVALID_URL, AFETCH_ERR_CANCELLED, AFETCH_ERR_CANCELLED};
+  assert_int_equal(t.n, 6);
+  for (int i = 0; i < 6; i++) {
+    assert_int_equal(t.line[i], (uint64_t)i + 1);
+    assert_int_equal(t.kind[i], want[i]);
+  }
+  assert_int_equal(t.sum.cancelled, 4);
+  assert_int_equal(t.sum.urls, 6);
+  /* Every line came from afetch_add_url and was read. */
+  assert_int_equal(t.sum.input_unread, 0);
+  close(hole);
+}
+
+/* Which limit held a URL: two hosts (two black holes), -c 3, per_host 2.
+ * a1 a2 b1 start; a3 a4 wait on a host at its cap (the global cap is full
+ * too, but raising -c alone would not start them): per_host; b2 b3 wait
+ * on a host below its cap: concurrency. */
+static void test_limit_precedence(void **state)
+{
+  (void)state;
+  int pa, pb;
+  int ha = black_hole(&pa), hb = black_hole(&pb);
+  char text[512];
+  hole_lines(text, sizeof(text), pa, 4, pb, 3);
+  stop_t t = {0};
+  run_stopped(&t, text, -1, 3, 2, 0);
+  assert_int_equal(t.n, 8);
+  assert_int_equal(t.sum.cancelled, 7);
+  assert_int_equal(t.sum.limit_held[AFETCH_LIMIT_PER_HOST], 2);
+  assert_int_equal(t.sum.limit_held[AFETCH_LIMIT_CONCURRENCY], 2);
+  assert_int_equal(t.sum.limit_held[AFETCH_LIMIT_RATE], 0);
+  assert_true(t.sum.limit_wait_ms[AFETCH_LIMIT_PER_HOST] > 0);
+
+  /* per_host at or above concurrency can never be the limit that binds:
+   * with -c 2 and per_host 2 the five on one host wait on -c. */
+  hole_lines(text, sizeof(text), pa, 5, pb, 0);
+  stop_t u = {0};
+  run_stopped(&u, text, -1, 2, 2, 0);
+  assert_int_equal(u.n, 6);
+  assert_int_equal(u.sum.limit_held[AFETCH_LIMIT_PER_HOST], 0);
+  assert_int_equal(u.sum.limit_held[AFETCH_LIMIT_CONCURRENCY], 3);
+  close(ha);
+  close(hb);
+}
+
+static void test_cancelled_name(void **state)
+{
+  (void)state;
+  assert_string_equal(afetch_errkind_name(AFETCH_ERR_CANCELLED), "cancelled");
+  afetch_result_t r;
+  memset(&r, 0, sizeof(r));
+  r.line = 1;
+  r.url = "http://h/";
+  r.error_kind = AFETCH_ERR_CANCELLED;
+  r.error = "cancelled: the run was interrupted";
+  char buf[2048];
+  assert_true(afetch_result_json(&r, buf, sizeof(buf)) < sizeof(buf));
+  assert_non_null(strstr(buf, "\"error_kind\":\"cancelled\""));
+}
+
 static void test_json_measure(void **state)
 {
   (void)state;
@@ -129,6 +342,10 @@ int main(void)
       cmocka_unit_test(test_fd_kept),
       cmocka_unit_test(test_free_mid_run),
       cmocka_unit_test(test_json_measure),
+      cmocka_unit_test(test_stop_every_line),
+      cmocka_unit_test(test_stop_input_order),
+      cmocka_unit_test(test_limit_precedence),
+      cmocka_unit_test(test_cancelled_name),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   afetch_global_cleanup();

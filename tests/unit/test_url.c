@@ -156,7 +156,7 @@ static void test_invalid(void **state)
   fails("http://[]/", AFETCH_ERR_INVALID_URL, "IPv6");
   fails("http:example.com", AFETCH_ERR_INVALID_URL, "invalid URL: ");
   fails("http://exa mple.com/", AFETCH_ERR_INVALID_URL, "host");
-  fails("http://a\tb/", AFETCH_ERR_INVALID_URL, "control characters");
+  fails("http://a\tb/", AFETCH_ERR_INVALID_URL, "contains a tab");
   fails("http://a/\x1b[31m", AFETCH_ERR_INVALID_URL, "control characters");
   fails("http://a/\x7f", AFETCH_ERR_INVALID_URL, "control characters");
 
@@ -300,26 +300,124 @@ static void test_display_clean(void **state)
   af_url_free(&u);
 }
 
+/* A line with an international host name: the request and the host key
+ * use punycode, the display keeps the name as written. */
+static void idn(const char *line, const char *url, const char *display,
+                const char *host, const char *hostkey)
+{
+  af_url_t u;
+  char err[200];
+  parse(line, "http", &u, err, AFETCH_ERR_NONE);
+  assert_string_equal(u.url, url);
+  assert_string_equal(u.display, display);
+  assert_string_equal(u.host, host);
+  assert_string_equal(u.hostkey, hostkey);
+  assert_int_equal(u.hash, afetch_host_hash(host, strlen(host)));
+  af_url_free(&u);
+}
+
 static void test_idn(void **state)
 {
   (void)state;
-  ok("http://b\xc3\xbc"
-     "cher.example/",
-     "http",
-     "http://b\xc3\xbc"
-     "cher.example/",
-     "b\xc3\xbc"
-     "cher.example:80");
-  ok("http://xn--bcher-kva.example/", "http", "http://xn--bcher-kva.example/",
+  idn("https://\xe4\xbe\x8b\xe3\x81\x88.jp/", "https://xn--r8jz45g.jp/",
+      "https://\xe4\xbe\x8b\xe3\x81\x88.jp/", "xn--r8jz45g.jp",
+      "xn--r8jz45g.jp:443");
+  /* No scheme, a port, a path and a query: only the host changes. */
+  idn("\xe4\xbe\x8b\xe3\x81\x88.jp:8080/p?q=1",
+      "http://xn--r8jz45g.jp:8080/p?q=1",
+      "http://\xe4\xbe\x8b\xe3\x81\x88.jp:8080/p?q=1", "xn--r8jz45g.jp",
+      "xn--r8jz45g.jp:8080");
+  /* TR46 mapping lower-cases: the display keeps the capitals. */
+  idn("http://B\xc3\x9c"
+      "CHER.example/",
+      "http://xn--bcher-kva.example/",
+      "http://B\xc3\x9c"
+      "CHER.example/",
+      "xn--bcher-kva.example", "xn--bcher-kva.example:80");
+  /* Non-transitional: sharp s is kept (IDNA 2008), not turned into "ss". */
+  idn("http://fa\xc3\x9f.de/", "http://xn--fa-hia.de/", "http://fa\xc3\x9f.de/",
+      "xn--fa-hia.de", "xn--fa-hia.de:80");
+  /* The password goes to the request and never to the display. */
+  idn("http://u:pw@\xe4\xbe\x8b\xe3\x81\x88.jp/", "http://u:pw@xn--r8jz45g.jp/",
+      "http://u:***@\xe4\xbe\x8b\xe3\x81\x88.jp/", "xn--r8jz45g.jp",
+      "xn--r8jz45g.jp:80");
+  /* IDNA 2008 refuses a snowman; curl's transitional second try takes it,
+   * and so do we. */
+  idn("http://\xe2\x98\x83.net/", "http://xn--n3h.net/",
+      "http://\xe2\x98\x83.net/", "xn--n3h.net", "xn--n3h.net:80");
+  /* Already ASCII: kept as it is, only lower-cased for the key. */
+  ok("http://XN--BCHER-KVA.example/", "http", "http://XN--BCHER-KVA.example/",
      "xn--bcher-kva.example:80");
-  /* Only ASCII is lower-cased. */
-  ok("http://B\xc3\x9c"
-     "CHER.example/",
-     "http",
-     "http://B\xc3\x9c"
-     "CHER.example/",
-     "b\xc3\x9c"
-     "cher.example:80");
+  /* Shards and per-host keys agree on the name, however it was written. */
+  af_url_t a;
+  af_url_t b;
+  char err[200];
+  parse("http://\xe4\xbe\x8b\xe3\x81\x88.jp/x", "http", &a, err,
+        AFETCH_ERR_NONE);
+  parse("http://xn--r8jz45g.jp/y", "http", &b, err, AFETCH_ERR_NONE);
+  assert_int_equal(a.hash, b.hash);
+  assert_string_equal(a.hostkey, b.hostkey);
+  af_url_free(&a);
+  af_url_free(&b);
+}
+
+static void test_idn_rejected(void **state)
+{
+  (void)state;
+  const char *why = "bad international host name";
+  fails("http://-\xe4\xbe\x8b\xe3\x81\x88.jp/", AFETCH_ERR_INVALID_URL, why);
+  fails("http://ab--c.\xe4\xbe\x8b\xe3\x81\x88.jp/", AFETCH_ERR_INVALID_URL,
+        why);
+  fails("http://a\xff"
+        "b.jp/",
+        AFETCH_ERR_INVALID_URL, "not valid UTF-8");
+  /* A label whose punycode would pass 63 bytes. */
+  char line[256] = "http://";
+  for (int i = 0; i < 70; i++)
+    strcat(line, "\xc3\xa9");
+  strcat(line, ".com/");
+  fails(line, AFETCH_ERR_INVALID_URL, why);
+
+  /* The display still shows the line, as for any failed line. */
+  af_url_t u;
+  char err[200];
+  parse("http://-\xe4\xbe\x8b\xe3\x81\x88.jp/", "http", &u, err,
+        AFETCH_ERR_INVALID_URL);
+  assert_string_equal(u.display, "http://-\xe4\xbe\x8b\xe3\x81\x88.jp/");
+  af_url_free(&u);
+}
+
+/* Lines that are not one bare URL say what is wrong and how to fix it. */
+static void test_line_shape(void **state)
+{
+  (void)state;
+  const char *quoted = "the line is quoted: remove the quotes";
+  fails("\"http://example.com/\"", AFETCH_ERR_INVALID_URL, quoted);
+  fails("'http://example.com/'", AFETCH_ERR_INVALID_URL, quoted);
+  fails("\"example.com\"", AFETCH_ERR_INVALID_URL, quoted);
+  fails("\xe2\x80\x9chttp://example.com/\xe2\x80\x9d", AFETCH_ERR_INVALID_URL,
+        quoted);
+  fails("\"http://example.com/\",", AFETCH_ERR_INVALID_URL,
+        "starts with a quote");
+  fails("http://example.com/\t200", AFETCH_ERR_INVALID_URL,
+        "contains a tab: one URL per line");
+  fails("example.com\texample.org", AFETCH_ERR_INVALID_URL,
+        "contains a tab: one URL per line");
+  fails("http://a/\rhttp://b/", AFETCH_ERR_INVALID_URL,
+        "contains a carriage return");
+  fails("http://a.example/ http://b.example/", AFETCH_ERR_INVALID_URL,
+        "two URLs separated by a space: one URL per line");
+  fails("http://a.example/ HTTPS://b.example/", AFETCH_ERR_INVALID_URL,
+        "two URLs");
+  fails("example.com example.org", AFETCH_ERR_INVALID_URL,
+        "the host name contains a space");
+  fails("http://exa mple.com/", AFETCH_ERR_INVALID_URL,
+        "the host name contains a space");
+  /* A quote or a space inside the URL is no such problem. */
+  ok("http://example.com/say\"hi\"", "http", "http://example.com/say\"hi\"",
+     "example.com:80");
+  ok("http://example.com/?q=a http", "http", "http://example.com/?q=a%20http",
+     "example.com:80");
 }
 
 static void test_host_hash(void **state)
@@ -364,6 +462,8 @@ int main(void)
       cmocka_unit_test(test_redaction),
       cmocka_unit_test(test_display_clean),
       cmocka_unit_test(test_idn),
+      cmocka_unit_test(test_idn_rejected),
+      cmocka_unit_test(test_line_shape),
       cmocka_unit_test(test_host_hash),
       cmocka_unit_test(test_free_zeroed),
   };
