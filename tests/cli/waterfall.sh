@@ -143,12 +143,13 @@ pngtopnm "$tmp/w.png" >"$tmp/w.ppm" 2>/dev/null || fail "pngtopnm failed"
 out=$(check_picture "$tmp/w.ppm") || fail "picture: $out"
 echo "$out"
 
-# Labels: URLs that differ only in one path segment, with a long common
-# directory before it and a long common tail after it, get distinct labels
-# that start where they differ and keep their end.
+# Labels: URLs that differ only in the middle of their last path segment,
+# with a long common directory before it and long common text on both sides
+# of the number, get distinct labels that leave out the directories, keep
+# the number and keep the end.
 long=a-long-directory-name-shared-by-all/and-another-one-below-it
 for i in $(seq 12); do
-  echo "$AF_BASE/delay/1/$long/item-$i-of-the-quarterly-report-final-version.html"
+  echo "$AF_BASE/delay/1/$long/quarterly-report-$i-of-the-final-version-for-all.html"
 done >"$tmp/lab.txt"
 "$AFETCH" -q -c 20 --per-host 20 --waterfall "$tmp/lab.svg" "$tmp/lab.txt" \
   >/dev/null 2>"$tmp/err" || fail "labels: $(cat "$tmp/err")"
@@ -168,11 +169,11 @@ if len(set(labels)) != 12:
     fail("labels are not distinct: %s" % labels)
 seen = set()
 for l in labels:
-    m = re.match(r"item-([0-9]+)(?![0-9])", l)
+    m = re.match(r"quarterly-report-([0-9]+)(?![0-9])", l)
     if not m:
         fail("label does not start where the URLs differ: %r" % l)
     seen.add(int(m.group(1)))
-    if not l.endswith("version.html"):
+    if not l.endswith("for-all.html"):
         fail("label lost the end of its URL: %r" % l)
     if len(l) > 60:
         fail("label of %d characters: %r" % (len(l), l))
