@@ -39,11 +39,19 @@ _afetch()
       mapfile -t COMPREPLY < <(compgen -W 'http https' -- "$cur")
       return
       ;;
-    -o | --output-dir)
+    --save-dir | --capath)
       if declare -F _filedir >/dev/null 2>&1; then
         _filedir -d
       else
         mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+      fi
+      return
+      ;;
+    -o | --output | --cacert)
+      if declare -F _filedir >/dev/null 2>&1; then
+        _filedir
+      else
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       fi
       return
       ;;
@@ -57,7 +65,8 @@ _afetch()
       ;;
     -c | --concurrency | --per-host | --rate | --retries | --shard | \
       --timeout | --connect-timeout | --max-redirs | --max-size | \
-      --snippet-len | -A | --user-agent | -H | --header)
+      --snippet-len | -A | --user-agent | -H | --header | -x | --proxy | \
+      --noproxy)
       # A free-form value: nothing sensible to offer.
       return
       ;;
@@ -67,8 +76,9 @@ _afetch()
   if [[ $cur == -* ]]; then
     local opts='-s --sequential --compare -c --concurrency --per-host --rate
       --retries --shard --timeout --connect-timeout --max-redirs --no-follow
-      -A --user-agent -H --header -k --insecure --http1.1 --http2 --head
-      -o --output-dir --max-size --default-scheme --json --order --snippet-len -q --quiet
+      -A --user-agent -H --header -k --insecure --cacert --capath -x --proxy
+      --noproxy --http1.1 --http2 -I --head-only --save-dir --max-size
+      --default-scheme -o --output --json --order --snippet-len -q --quiet
       --no-summary --progress --no-progress --color --waterfall --fail
       -h --help -V --version'
     mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")

@@ -188,7 +188,9 @@ typedef struct {
   unsigned reorder_window;    /* results held for order_input (1024) */
   unsigned read_ahead;        /* URLs read but not started (4096; the last
                                * 64 KiB read is split whole, so a little more) */
-  unsigned shard_k, shard_n;  /* keep hosts hashing to shard k of n (0/0) */
+  unsigned shard_k, shard_n;  /* keep hosts hashing to shard k of n, k
+                               * 0-based: 0 <= k < n (the CLI's --shard K/N
+                               * counts from 1); n = 0 keeps all (0/0) */
   int head;                   /* send HEAD requests only (0) */
   unsigned progress_ms;       /* progress callback interval, 0 = off */
   const char *output_dir;     /* existing dir to save bodies in, NULL = no */
@@ -200,6 +202,19 @@ typedef struct {
                                * the whole process's and a thread cannot
                                * lower its nice again: set it only in a
                                * program that owns its pool. The CLI uses 10. */
+  /* TLS trust anchors (NULL: libcurl's defaults). The library reads no
+   * environment for them; the CLI maps SSL_CERT_FILE, SSL_CERT_DIR and
+   * CURL_CA_BUNDLE onto these as curl's tool does. They, and insecure,
+   * serve an https proxy as well as the servers. */
+  const char *cacert; /* PEM bundle file (CURLOPT_CAINFO) */
+  const char *capath; /* directory of hashed certificates (CURLOPT_CAPATH) */
+  /* Proxy URL, http://, https://, socks4://, socks4a://, socks5:// or
+   * socks5h:// (no scheme: http). NULL leaves libcurl to read http_proxy,
+   * HTTPS_PROXY, ALL_PROXY and NO_PROXY from the environment; "" uses no
+   * proxy at all. */
+  const char *proxy;
+  const char *noproxy; /* hosts not proxied, comma-separated, "*" all; NULL:
+                        * NO_PROXY from the environment */
 } afetch_options_t;
 
 /* Fills every field with its default. Call it before setting fields, so
@@ -231,8 +246,9 @@ AFETCH_API int afetch_new(afetch_t **out, struct uv_loop_s *loop,
                           const afetch_options_t *o,
                           const afetch_callbacks_t *cb);
 
-/* Inputs, consumed in the order they were added, before start. URLs added
- * with afetch_add_url come first. Line numbers count across all inputs.
+/* Inputs, added before start and consumed in the order they were added
+ * (URLs and fds interleaved, as if concatenated). Line numbers count across
+ * all inputs.
  * url[0..len) is copied; it may hold several lines, which are split,
  * trimmed and filtered like a file's (each call takes at least one line
  * number). */

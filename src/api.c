@@ -43,6 +43,29 @@ static char *dup_or_null(const char *s)
   return s ? strdup(s) : NULL;
 }
 
+/* The TLS and proxy strings: copied, and cleared in a->o, so nothing
+ * points into the caller's memory after afetch_new. */
+static int copy_net_strings(afetch_t *a, const afetch_options_t *o)
+{
+  a->cacert = dup_or_null(o->cacert);
+  a->capath = dup_or_null(o->capath);
+  a->proxy = dup_or_null(o->proxy);
+  a->noproxy = dup_or_null(o->noproxy);
+  a->o.cacert = a->o.capath = a->o.proxy = a->o.noproxy = NULL;
+  if ((o->cacert && !a->cacert) || (o->capath && !a->capath) ||
+      (o->proxy && !a->proxy) || (o->noproxy && !a->noproxy))
+    return AFETCH_ENOMEM;
+  return 0;
+}
+
+static void free_net_strings(afetch_t *a)
+{
+  free(a->cacert);
+  free(a->capath);
+  free(a->proxy);
+  free(a->noproxy);
+}
+
 static int check_options(const afetch_options_t *o)
 {
   if (o->concurrency < 1 || o->per_host < 1 || o->rate < 0 || o->timeout <= 0 ||
@@ -108,6 +131,8 @@ AFETCH_API int afetch_new(afetch_t **out, struct uv_loop_s *loop,
   rc = AFETCH_ENOMEM;
   if (!a->user_agent || !a->default_scheme || (o->output_dir && !a->output_dir))
     goto fail;
+  if (copy_net_strings(a, o) != 0)
+    goto fail;
   for (const char *const *h = o->headers; h && *h; h++) {
     struct curl_slist *l = curl_slist_append(a->hdr_list, *h);
     if (!l)
@@ -172,6 +197,7 @@ fail:
   free(a->user_agent);
   free(a->default_scheme);
   free(a->output_dir);
+  free_net_strings(a);
   free(a);
   return rc;
 }
@@ -284,6 +310,7 @@ AFETCH_API void afetch_free(afetch_t *a)
   free(a->user_agent);
   free(a->default_scheme);
   free(a->output_dir);
+  free_net_strings(a);
   if (a->output_dirfd >= 0)
     close(a->output_dirfd);
 

@@ -119,6 +119,8 @@ struct af_source {
   afetch_t *engine;
   af_gz_t gz;  /* the bytes read, inflated if they are gzip */
   int pending; /* read bytes not yet split: the window filled first */
+  /* How many afetch_add_url URLs were added before this source. */
+  size_t urls_before;
 };
 
 typedef struct {
@@ -137,6 +139,7 @@ struct afetch {
   char *default_scheme;
   char *output_dir;
   int output_dirfd; /* -o DIR, opened once; -1 when not saving */
+  char *cacert, *capath, *proxy, *noproxy; /* copies; a->o's are NULL */
   struct curl_slist *hdr_list;
 
   /* Inputs. */

@@ -27,11 +27,19 @@ static int window_full(afetch_t *a)
   return a->stopping || a->queued >= a->o.read_ahead;
 }
 
-/* The in-memory list of afetch_add_url comes first, through the same
- * splitter so trimming and comments behave as in a file. */
+/* URLs of afetch_add_url due before the current source: inputs are read
+ * in the order they were added (afetch URL FILE URL), and line numbers
+ * run on across them as if they were concatenated. */
+static size_t urls_due(const afetch_t *a)
+{
+  return a->src_cur ? a->src_cur->urls_before : a->nurls;
+}
+
+/* The in-memory URLs go through the same splitter as a file, so trimming
+ * and comments behave the same. */
 static void feed_urls(afetch_t *a)
 {
-  while (a->urls_pos < a->nurls && !window_full(a)) {
+  while (a->urls_pos < urls_due(a) && !window_full(a)) {
     const char *u = a->urls[a->urls_pos++];
     af_lines_t l;
     af_lines_init(&l, MAX_LINE);
@@ -285,6 +293,9 @@ static void source_next(afetch_t *a)
 {
   if (a->src_cur && a->src_cur->eof)
     a->src_cur = a->src_cur->next;
+  feed_urls(a);
+  if (a->urls_pos < urls_due(a))
+    return; /* the window is full: af_input_resume goes on */
   if (!a->src_cur) {
     a->input_eof = 1;
     return;
@@ -307,6 +318,7 @@ int af_input_add_fd(afetch_t *a, int fd, int close_fd)
   s->fd = fd;
   s->close_fd = close_fd;
   s->engine = a;
+  s->urls_before = a->nurls;
   s->kind = uv_guess_handle(fd);
   if (s->kind == UV_UNKNOWN_HANDLE)
     s->kind = UV_FILE; /* e.g. /dev/null: plain reads work */
@@ -339,7 +351,7 @@ void af_input_resume(afetch_t *a)
     return;
   }
   feed_urls(a);
-  if (a->urls_pos < a->nurls)
+  if (a->urls_pos < urls_due(a))
     return;
   if (!a->src_cur) {
     a->input_eof = 1;

@@ -152,6 +152,43 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
   return len;
 }
 
+/* Trust anchors and proxy, set only when given. A libcurl that refuses
+ * one (built without it) fails the transfer: fetching without the proxy or
+ * the CA the user named would be a silent surprise. One trust setting
+ * serves the server and an https proxy alike. */
+static CURLcode set_net_options(afetch_t *a, CURL *e, const char **what)
+{
+  const struct {
+    CURLoption opt;
+    const char *val;
+    const char *name;
+  } str[] = {
+      {CURLOPT_CAINFO, a->cacert, "cacert"},
+      {CURLOPT_PROXY_CAINFO, a->cacert, "cacert (for the proxy)"},
+      {CURLOPT_CAPATH, a->capath, "capath"},
+      {CURLOPT_PROXY_CAPATH, a->capath, "capath (for the proxy)"},
+      {CURLOPT_PROXY, a->proxy, "proxy"},
+      {CURLOPT_NOPROXY, a->noproxy, "noproxy"},
+  };
+  for (size_t i = 0; i < sizeof(str) / sizeof(str[0]); i++) {
+    if (!str[i].val)
+      continue;
+    CURLcode rc = curl_easy_setopt(e, str[i].opt, str[i].val);
+    if (rc != CURLE_OK) {
+      *what = str[i].name;
+      return rc;
+    }
+  }
+  if (a->o.insecure) {
+    *what = "insecure (for the proxy)";
+    CURLcode rc = curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYPEER, 0L);
+    if (rc == CURLE_OK)
+      rc = curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYHOST, 0L);
+    return rc;
+  }
+  return CURLE_OK;
+}
+
 int af_xfer_start(afetch_t *a, af_item_t *it)
 {
   CURL *e = easy_get(a);
@@ -209,6 +246,18 @@ int af_xfer_start(afetch_t *a, af_item_t *it)
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
   }
+  const char *what = NULL;
+  CURLcode nrc = set_net_options(a, e, &what);
+  if (nrc != CURLE_OK) {
+    char msg[256];
+    snprintf(msg, sizeof(msg), "libcurl refused the %s option: %s", what,
+             curl_easy_strerror(nrc));
+    it->easy = NULL;
+    easy_put(a, e);
+    it->kind = AFETCH_ERR_OTHER;
+    it->error = strdup(msg);
+    return -1;
+  }
   if (a->o.http_version == AFETCH_HTTP_1_1)
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
   else if (a->o.http_version == AFETCH_HTTP_2)
@@ -263,6 +312,7 @@ static afetch_errkind_t kind_of(CURLcode res)
   case CURLE_COULDNT_RESOLVE_PROXY:
     return AFETCH_ERR_DNS;
   case CURLE_COULDNT_CONNECT:
+  case CURLE_PROXY: /* a SOCKS proxy's handshake failed */
     return AFETCH_ERR_CONNECT;
   case CURLE_OPERATION_TIMEDOUT:
     return AFETCH_ERR_TIMEOUT;
@@ -460,6 +510,102 @@ static int retryable(afetch_t *a, af_item_t *it, CURLcode res)
          res == CURLE_SEND_ERROR || res == CURLE_PARTIAL_FILE;
 }
 
+/* 1 when a proxy may be in the way: given, or left to the environment
+ * (libcurl reads these when CURLOPT_PROXY is unset). */
+static int proxy_configured(const afetch_t *a)
+{
+  if (a->proxy)
+    return a->proxy[0] != '\0';
+  static const char *const vars[] = {"http_proxy", "https_proxy", "HTTPS_PROXY",
+                                     "all_proxy", "ALL_PROXY"};
+  for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+    const char *v = getenv(vars[i]);
+    if (v && *v)
+      return 1;
+  }
+  return 0;
+}
+
+/* libcurl names the host it could not reach ("Failed to connect to H port
+ * P"): with a proxy in the way that is the proxy, so a name and port other
+ * than the URL's mean the proxy failed. */
+static int connect_was_to_proxy(af_item_t *it)
+{
+  static const char lead[] = "connect to ";
+  const char *h = strstr(it->errbuf, lead);
+  const char *p = h ? strstr(h, " port ") : NULL;
+  if (!p)
+    return 0;
+  h += sizeof(lead) - 1;
+  unsigned long port = strtoul(p + 6, NULL, 10);
+  char *eff = NULL;
+  curl_easy_getinfo(it->easy, CURLINFO_EFFECTIVE_URL, &eff);
+  CURLU *u = curl_url();
+  char *uhost = NULL, *uport = NULL;
+  int other = 0;
+  if (u && eff && curl_url_set(u, CURLUPART_URL, eff, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &uhost, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_PORT, &uport, CURLU_DEFAULT_PORT) ==
+          CURLUE_OK) {
+    /* The URL's IPv6 host is bracketed, libcurl's message has it bare. */
+    const char *uh = uhost;
+    size_t ulen = strlen(uh);
+    if (ulen >= 2 && uh[0] == '[') {
+      uh++;
+      ulen -= 2;
+    }
+    other = (size_t)(p - h) != ulen || strncasecmp(h, uh, ulen) != 0 ||
+            port != strtoul(uport, NULL, 10);
+  }
+  curl_free(uhost);
+  curl_free(uport);
+  curl_url_cleanup(u);
+  return other;
+}
+
+/* Says whose fault a failure was when the text alone would mislead: the
+ * proxy's (a refused or unresolvable proxy reads like a dead server), and
+ * how to get past a certificate that does not verify. */
+static void explain_error(afetch_t *a, af_item_t *it, CURLcode res)
+{
+  CURL *e = it->easy;
+  const char *prefix = "";
+  const char *hint = "";
+  long connect_code = 0, proxy_verify = 0;
+  curl_easy_getinfo(e, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+  curl_easy_getinfo(e, CURLINFO_PROXY_SSL_VERIFYRESULT, &proxy_verify);
+  int tunnel_refused = connect_code >= 300 && it->status == 0;
+  int by_proxy =
+      res == CURLE_COULDNT_RESOLVE_PROXY || res == CURLE_PROXY ||
+      tunnel_refused || (it->kind == AFETCH_ERR_TLS && proxy_verify != 0) ||
+      ((res == CURLE_COULDNT_CONNECT || res == CURLE_OPERATION_TIMEDOUT) &&
+       proxy_configured(a) && connect_was_to_proxy(it));
+  if (tunnel_refused)
+    it->kind = AFETCH_ERR_CONNECT;
+  if (by_proxy && !strcasestr(it->error ? it->error : "", "proxy"))
+    prefix = "proxy: ";
+  if (res == CURLE_PEER_FAILED_VERIFICATION) {
+    /* A chain that does not reach a trusted CA ("SSL certificate problem:
+     * unable to get local issuer certificate") is fixed with that CA; a
+     * certificate for another name ("SSL: no alternative certificate
+     * subject name matches") is not. */
+    if (strstr(it->errbuf, "certificate problem"))
+      hint = "; to trust its CA: --cacert FILE, or -k at your own risk";
+    else
+      hint = "; -k skips the check, at your own risk";
+  }
+  if (!*prefix && !*hint)
+    return;
+  const char *old = it->error ? it->error : curl_easy_strerror(res);
+  size_t need = strlen(prefix) + strlen(old) + strlen(hint) + 1;
+  char *msg = malloc(need);
+  if (!msg)
+    return; /* the plain text stays */
+  snprintf(msg, need, "%s%s%s", prefix, old, hint);
+  free(it->error);
+  it->error = msg;
+}
+
 static void on_retry_close(uv_handle_t *h)
 {
   free(h);
@@ -570,6 +716,7 @@ void af_xfer_done(afetch_t *a, CURL *e, CURLcode res)
     if (res == CURLE_UNSUPPORTED_PROTOCOL && it->redirects == 0)
       it->kind = AFETCH_ERR_PROTOCOL;
     set_error(it, res);
+    explain_error(a, it, res);
   }
   if (it->save_err) {
     char msg[512];

@@ -6,14 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "args.h"
 
 void cli_usage_short(FILE *f)
 {
-  fputs("Usage: afetch [OPTIONS] [FILE...]\n"
+  fputs("Usage: afetch [OPTIONS] [FILE|URL...]\n"
         "Fetch every URL of FILE (one a line; '-' or a pipe: stdin) at once.\n"
         "Example: afetch urls.txt     cat urls.txt | afetch --json\n"
+        "         afetch https://example.com/ https://example.org/\n"
         "Try 'afetch --help' for the options.\n",
         f);
 }
@@ -21,9 +23,10 @@ void cli_usage_short(FILE *f)
 void cli_usage(FILE *f)
 {
   fputs(
-      "Usage: afetch [OPTIONS] [FILE...]\n"
+      "Usage: afetch [OPTIONS] [FILE|URL...]\n"
       "Fetch every URL of FILE (one a line; '-' or nothing: stdin) at once\n"
-      "and print one line per URL: status, time, size, URL, title.\n"
+      "and print one line per URL: status, time, size, URL, title. An\n"
+      "argument that is no file and starts with http:// or https:// is a URL.\n"
       "\n"
       "Modes:\n"
       "  -s, --sequential         one transfer at a time, in input order\n"
@@ -37,7 +40,7 @@ void cli_usage(FILE *f)
       "      --retries N          retries on connect errors, timeouts, 429, "
       "5xx (0)\n"
       "      --shard K/N          only hosts that hash to shard K of N "
-      "(0-based)\n"
+      "(1 <= K <= N)\n"
       "\n"
       "HTTP:\n"
       "      --timeout SEC        whole transfer (30)\n"
@@ -47,15 +50,21 @@ void cli_usage(FILE *f)
       "  -A, --user-agent STR     (afetch/" AFETCH_VERSION ")\n"
       "  -H, --header 'N: V'      extra request header (repeatable)\n"
       "  -k, --insecure           do not verify TLS certificates\n"
+      "      --cacert FILE        trust the CA certificates in FILE (PEM)\n"
+      "      --capath DIR         trust the CA certificates in DIR (hashed)\n"
+      "  -x, --proxy URL          via a http(s)://, socks4(a):// or "
+      "socks5(h):// proxy\n"
+      "      --noproxy LIST       hosts reached without the proxy ('*': all)\n"
       "      --http1.1, --http2   HTTP version (default: negotiate)\n"
-      "      --head               send HEAD requests\n"
-      "  -o, --output-dir DIR     save each body in DIR (created if missing)\n"
+      "  -I, --head-only          send HEAD requests\n"
+      "      --save-dir DIR       save each body in DIR (created if missing)\n"
       "      --max-size BYTES     decoded body kept per URL, K/M/G suffixes "
       "(16M)\n"
       "      --default-scheme S   for lines without one: http or https "
       "(http)\n"
       "\n"
       "Output:\n"
+      "  -o, --output FILE        results to FILE instead of stdout\n"
       "      --json               JSON Lines, one object per URL\n"
       "      --order ORDER        completion (default) or input\n"
       "      --snippet-len N      characters of snippet (160)\n"
@@ -71,6 +80,9 @@ void cli_usage(FILE *f)
       "  -h, --help               this text\n"
       "  -V, --version            versions of afetch and its libraries\n"
       "\n"
+      "Environment: SSL_CERT_FILE, SSL_CERT_DIR, CURL_CA_BUNDLE (when no\n"
+      "--cacert, --capath or -k); http_proxy, HTTPS_PROXY, ALL_PROXY, "
+      "NO_PROXY.\n"
       "Exit: 0 all answered, 1 some failed, 2 usage, 130 interrupted.\n",
       f);
 }
@@ -95,10 +107,13 @@ enum {
   OPT_FAIL,
   OPT_WATERFALL,
   OPT_SHARD,
-  OPT_HEAD,
+  OPT_SAVE_DIR,
   OPT_COLOR,
   OPT_PROGRESS,
   OPT_NO_PROGRESS,
+  OPT_CACERT,
+  OPT_CAPATH,
+  OPT_NOPROXY,
 };
 
 static const struct option longopts[] = {
@@ -127,8 +142,13 @@ static const struct option longopts[] = {
     {"fail", no_argument, NULL, OPT_FAIL},
     {"waterfall", required_argument, NULL, OPT_WATERFALL},
     {"shard", required_argument, NULL, OPT_SHARD},
-    {"head", no_argument, NULL, OPT_HEAD},
-    {"output-dir", required_argument, NULL, 'o'},
+    {"head-only", no_argument, NULL, 'I'},
+    {"save-dir", required_argument, NULL, OPT_SAVE_DIR},
+    {"output", required_argument, NULL, 'o'},
+    {"cacert", required_argument, NULL, OPT_CACERT},
+    {"capath", required_argument, NULL, OPT_CAPATH},
+    {"proxy", required_argument, NULL, 'x'},
+    {"noproxy", required_argument, NULL, OPT_NOPROXY},
     {"color", required_argument, NULL, OPT_COLOR},
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
@@ -167,6 +187,98 @@ static int parse_double(const char *s, double min, double max, double *out)
     return -1;
   *out = v;
   return 0;
+}
+
+/* Digits only, no sign or space: strtoul alone would take " 1" and "-1". */
+static int parse_count(const char *s, size_t len, unsigned long max,
+                       unsigned long *out)
+{
+  if (len == 0 || len > 9 || strspn(s, "0123456789") < len)
+    return -1;
+  unsigned long v = 0;
+  for (size_t i = 0; i < len; i++)
+    v = v * 10 + (unsigned long)(s[i] - '0');
+  if (v > max)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* "K/N", K counted from 1 as split -n K/N does; the library's shard_k is
+ * 0-based. */
+static int parse_shard(const char *s, afetch_options_t *o)
+{
+  const char *slash = strchr(s, '/');
+  unsigned long k, n;
+  if (!slash || parse_count(s, (size_t)(slash - s), 1000000, &k) ||
+      parse_count(slash + 1, strlen(slash + 1), 1000000, &n) || k < 1 ||
+      n < 1 || k > n)
+    return -1;
+  o->shard_k = (unsigned)(k - 1);
+  o->shard_n = (unsigned)n;
+  return 0;
+}
+
+/* The schemes libcurl takes for a proxy; none means http, as in curl. */
+static int proxy_ok(const char *url)
+{
+  static const char *const schemes[] = {"http",    "https",  "socks4",
+                                        "socks4a", "socks5", "socks5h"};
+  const char *sep = strstr(url, "://");
+  if (!sep)
+    return 1;
+  for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+    if (strlen(schemes[i]) == (size_t)(sep - url) &&
+        strncasecmp(url, schemes[i], (size_t)(sep - url)) == 0)
+      return 1;
+  return 0;
+}
+
+/* getopt_long says only '?' for "--he": list what it could mean. */
+static void unknown_option(const char *arg)
+{
+  if (strncmp(arg, "--", 2) == 0 && arg[2]) {
+    size_t len = strcspn(arg + 2, "=");
+    int n = 0;
+    for (const struct option *l = longopts; l->name; l++)
+      n += strncmp(l->name, arg + 2, len) == 0;
+    if (n > 1) {
+      fprintf(stderr,
+              "afetch: option '%.*s' is ambiguous; it could be:", (int)len + 2,
+              arg);
+      for (const struct option *l = longopts; l->name; l++)
+        if (strncmp(l->name, arg + 2, len) == 0)
+          fprintf(stderr, " --%s", l->name);
+      fputs("\nTry 'afetch --help'.\n", stderr);
+      return;
+    }
+  }
+  fprintf(stderr, "afetch: unknown option '%s'\nTry 'afetch --help'.\n", arg);
+}
+
+/* Trust anchors from the environment, as curl's tool takes them: only
+ * when none was given and verification is on; CURL_CA_BUNDLE alone, else
+ * SSL_CERT_DIR and SSL_CERT_FILE. An empty variable counts as unset. */
+static void ca_from_env(cli_args_t *c)
+{
+  if (c->o.cacert || c->o.capath || c->o.insecure)
+    return;
+  const char *v = getenv("CURL_CA_BUNDLE");
+  if (v && *v) {
+    c->o.cacert = v;
+    c->cacert_from = "CURL_CA_BUNDLE";
+    return;
+  }
+  v = getenv("SSL_CERT_DIR");
+  if (v && *v) {
+    c->o.capath = v;
+    c->capath_from = "SSL_CERT_DIR";
+  }
+  v = getenv("SSL_CERT_FILE");
+  if (v && *v) {
+    c->o.cacert = v;
+    c->cacert_from = "SSL_CERT_FILE";
+  }
 }
 
 /* "16M", "512k", "1G", "1000": binary multiples, as curl's --max-filesize
@@ -227,7 +339,7 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
   unsigned long u;
   double d;
   opterr = 0;
-  while ((ch = getopt_long(argc, argv, ":c:sA:H:ko:qhV", longopts, NULL)) !=
+  while ((ch = getopt_long(argc, argv, ":c:sA:H:kx:Io:qhV", longopts, NULL)) !=
          -1) {
     const char *name = optind > 1 ? argv[optind - 1] : "";
     switch (ch) {
@@ -329,21 +441,38 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
     case OPT_WATERFALL:
       c->waterfall = optarg;
       break;
-    case OPT_SHARD: {
-      unsigned k, n;
-      char extra;
-      if (sscanf(optarg, "%u/%u%c", &k, &n, &extra) != 2 || n == 0 || k >= n ||
-          n > 1000000)
-        return bad("--shard", optarg, "expected K/N with 0 <= K < N");
-      c->o.shard_k = k;
-      c->o.shard_n = n;
+    case OPT_SHARD:
+      if (parse_shard(optarg, &c->o))
+        return bad("--shard", optarg, "expected K/N with 1 <= K <= N");
       break;
-    }
-    case OPT_HEAD:
+    case 'I':
       c->o.head = 1;
       break;
-    case 'o':
+    case OPT_SAVE_DIR:
       c->o.output_dir = optarg;
+      break;
+    case 'o':
+      if (!*optarg)
+        return bad("--output", optarg, "expected a file name");
+      c->output = optarg;
+      break;
+    case OPT_CACERT:
+      c->o.cacert = optarg;
+      c->cacert_from = "--cacert";
+      break;
+    case OPT_CAPATH:
+      c->o.capath = optarg;
+      c->capath_from = "--capath";
+      break;
+    case 'x':
+      if (!proxy_ok(optarg))
+        return bad("--proxy", optarg,
+                   "expected a proxy URL, SCHEME://HOST:PORT with http, "
+                   "https, socks4, socks4a, socks5 or socks5h");
+      c->o.proxy = optarg;
+      break;
+    case OPT_NOPROXY:
+      c->o.noproxy = optarg;
       break;
     case OPT_COLOR:
       if (strcmp(optarg, "auto") == 0)
@@ -371,8 +500,7 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
       fprintf(stderr, "afetch: %s needs a value\nTry 'afetch --help'.\n", name);
       return 2;
     default:
-      fprintf(stderr, "afetch: unknown option '%s'\nTry 'afetch --help'.\n",
-              name);
+      unknown_option(name);
       return 2;
     }
   }
@@ -385,6 +513,7 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
                     : AFETCH_MODE_CONCURRENT;
   if (c->nheaders)
     c->o.headers = c->headers;
+  ca_from_env(c);
   for (int i = optind; i < argc; i++)
     c->inputs[c->ninputs++] = argv[i];
   return 0;

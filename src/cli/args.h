@@ -10,7 +10,7 @@ typedef struct {
   afetch_options_t o;
   const char **headers; /* NULL-terminated, points into argv */
   int nheaders;
-  const char **inputs; /* file names, "-" for stdin; points into argv */
+  const char **inputs; /* file names, "-" for stdin, or URLs; into argv */
   int ninputs;
   int json;
   int quiet;
@@ -19,6 +19,9 @@ typedef struct {
   int progress; /* -1 auto (stderr is a terminal), 0 off, 1 on */
   cli_color_t color;
   const char *waterfall;
+  const char *output;      /* -o FILE: results there instead of stdout */
+  const char *cacert_from; /* "--cacert" or the variable that set it */
+  const char *capath_from;
 } cli_args_t;
 
 /* Parses argv. Returns 0 to go on, 1 when --help or --version printed and

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -118,10 +119,33 @@ static void on_progress(const afetch_progress_t *p, void *ud)
   cli_out_progress(&app->out, p);
 }
 
-static int open_input(const char *path, int *fd)
+/* An argument that names no file and starts with http:// or https:// is a
+ * URL, as for curl; an existing file of that name is still read. */
+static int is_url_arg(const char *arg)
 {
+  struct stat st;
+  return (strncasecmp(arg, "http://", 7) == 0 ||
+          strncasecmp(arg, "https://", 8) == 0) &&
+         stat(arg, &st) != 0;
+}
+
+/* One input argument, opened before any traffic: a file or stdin (fd), or
+ * a URL given on the command line (url, fd -1). */
+typedef struct {
+  int fd;
+  const char *url;
+} input_t;
+
+static int open_input(const char *path, input_t *in)
+{
+  in->fd = -1;
+  in->url = NULL;
   if (strcmp(path, "-") == 0) {
-    *fd = STDIN_FILENO;
+    in->fd = STDIN_FILENO;
+    return 0;
+  }
+  if (is_url_arg(path)) {
+    in->url = path;
     return 0;
   }
   int f = open(path, O_RDONLY | O_CLOEXEC);
@@ -135,7 +159,144 @@ static int open_input(const char *path, int *fd)
     close(f);
     return -1;
   }
-  *fd = f;
+  in->fd = f;
+  return 0;
+}
+
+static void close_inputs(input_t *in, int n)
+{
+  for (int i = 0; i < n; i++)
+    if (in[i].fd > STDIN_FILENO)
+      close(in[i].fd);
+}
+
+static int path_error(const char *opt, const char *path, int e)
+{
+  fprintf(stderr, "afetch: %s '%s': %s\n", opt, path, strerror(e));
+  return -1;
+}
+
+/* The directory a new file at path would go in must exist and take it. */
+static int check_parent(const char *opt, const char *path)
+{
+  char *copy = strdup(path);
+  if (!copy)
+    return path_error(opt, path, ENOMEM);
+  char *slash = strrchr(copy, '/');
+  const char *dir = slash ? (slash == copy ? "/" : copy) : ".";
+  if (slash && slash != copy)
+    *slash = '\0';
+  struct stat st;
+  int e = 0;
+  if (stat(dir, &st) != 0)
+    e = errno;
+  else if (!S_ISDIR(st.st_mode))
+    e = ENOTDIR;
+  else if (access(dir, W_OK | X_OK) != 0)
+    e = errno;
+  free(copy);
+  return e ? path_error(opt, path, e) : 0;
+}
+
+/* A file afetch will write at the end (--waterfall, replaced through a
+ * temporary file beside it, or written in place when it is a device) or
+ * at once (-o): found unwritable now, before the first request, not after
+ * the whole run. */
+static int check_out_file(const char *opt, const char *path)
+{
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return errno == ENOENT ? check_parent(opt, path)
+                           : path_error(opt, path, errno);
+  if (S_ISDIR(st.st_mode))
+    return path_error(opt, path, EISDIR);
+  if (access(path, W_OK) != 0)
+    return path_error(opt, path, errno);
+  return S_ISREG(st.st_mode) ? check_parent(opt, path) : 0;
+}
+
+/* --save-dir: an existing directory afetch may write in, or one it can
+ * create. */
+static int check_save_dir(const char *path)
+{
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return errno == ENOENT ? check_parent("--save-dir", path)
+                           : path_error("--save-dir", path, errno);
+  if (!S_ISDIR(st.st_mode))
+    return path_error("--save-dir", path, ENOTDIR);
+  if (access(path, W_OK | X_OK) != 0)
+    return path_error("--save-dir", path, errno);
+  return 0;
+}
+
+/* -o FILE must not be one of the inputs: opening it truncates it. */
+static int output_is_input(const char *out, const input_t *in, int n)
+{
+  struct stat so, si;
+  if (stat(out, &so) != 0)
+    return 0;
+  for (int i = 0; i < n; i++)
+    if (in[i].fd >= 0 && fstat(in[i].fd, &si) == 0 && si.st_dev == so.st_dev &&
+        si.st_ino == so.st_ino && S_ISREG(si.st_mode)) {
+      fprintf(stderr,
+              "afetch: -o '%s' is also an input: it would be "
+              "emptied before it is read\n",
+              out);
+      return 1;
+    }
+  return 0;
+}
+
+/* Trust anchors must be there: a typo would otherwise fail every https
+ * URL, one by one. */
+static int check_trust(const cli_args_t *c)
+{
+  struct stat st;
+  if (c->o.cacert) {
+    int f = open(c->o.cacert, O_RDONLY | O_CLOEXEC);
+    int e = f < 0 ? errno : 0;
+    if (f >= 0 && fstat(f, &st) == 0 && S_ISDIR(st.st_mode))
+      e = EISDIR;
+    if (f >= 0)
+      close(f);
+    if (e)
+      return path_error(c->cacert_from, c->o.cacert, e);
+  }
+  if (c->o.capath) {
+    if (stat(c->o.capath, &st) != 0)
+      return path_error(c->capath_from, c->o.capath, errno);
+    if (!S_ISDIR(st.st_mode))
+      return path_error(c->capath_from, c->o.capath, ENOTDIR);
+  }
+  return 0;
+}
+
+/* Every output path is checked before anything is created, and -o FILE is
+ * opened (and emptied) last, so a bad path costs no run and no file. */
+static int prepare_outputs(const cli_args_t *c, const input_t *in, int n)
+{
+  if (c->waterfall && check_out_file("--waterfall", c->waterfall) != 0)
+    return -1;
+  if (c->o.output_dir && check_save_dir(c->o.output_dir) != 0)
+    return -1;
+  if (c->output && (check_out_file("-o", c->output) != 0 ||
+                    output_is_input(c->output, in, n)))
+    return -1;
+  if (c->o.output_dir && mkdir(c->o.output_dir, 0777) != 0 && errno != EEXIST)
+    return path_error("--save-dir", c->o.output_dir, errno);
+  if (c->output) {
+    int fd = open(c->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0)
+      return path_error("-o", c->output, errno);
+    /* The results stream is stdout for the rest of the program, so -o
+     * changes where, never how, results are written. */
+    int rc = dup2(fd, STDOUT_FILENO);
+    int e = errno;
+    close(fd);
+    if (rc < 0)
+      return path_error("-o", c->output, e);
+  }
   return 0;
 }
 
@@ -159,28 +320,25 @@ int main(int argc, char **argv)
   /* About what one connection costs in libcurl and the engine (W7: 92 MiB
    * for 5000 connections, W2: 28 MiB for 1000, 11 MiB for none). */
   cli_heap_warm((size_t)args.o.concurrency * 12 * 1024);
-  if (args.o.output_dir && mkdir(args.o.output_dir, 0777) != 0 &&
-      errno != EEXIST) {
-    fprintf(stderr, "afetch: cannot create '%s': %s\n", args.o.output_dir,
-            strerror(errno));
-    cli_args_free(&args);
-    return 2;
-  }
 
-  /* Open every input before any traffic: an unreadable file is exit 2. */
-  int fds[args.ninputs > 0 ? args.ninputs : 1];
-  int nfds = 0;
+  /* Open every input and check every output before any traffic: an
+   * unreadable file or an unwritable path is exit 2. */
+  input_t ins[args.ninputs > 0 ? args.ninputs : 1];
+  int nins = 0;
   if (args.ninputs == 0)
-    fds[nfds++] = STDIN_FILENO;
+    ins[nins++] = (input_t){.fd = STDIN_FILENO};
   for (int i = 0; i < args.ninputs; i++) {
-    if (open_input(args.inputs[i], &fds[nfds]) != 0) {
-      for (int j = 0; j < nfds; j++)
-        if (fds[j] != STDIN_FILENO)
-          close(fds[j]);
+    if (open_input(args.inputs[i], &ins[nins]) != 0) {
+      close_inputs(ins, nins);
       cli_args_free(&args);
       return 2;
     }
-    nfds++;
+    nins++;
+  }
+  if (check_trust(&args) != 0 || prepare_outputs(&args, ins, nins) != 0) {
+    close_inputs(ins, nins);
+    cli_args_free(&args);
+    return 2;
   }
 
   if (afetch_global_init() != 0) {
@@ -215,15 +373,20 @@ int main(int argc, char **argv)
   rc = afetch_new(&a, NULL, &args.o, &cb);
   if (rc != 0) {
     if (rc == AFETCH_EINVAL && args.o.output_dir)
-      fprintf(stderr, "afetch: cannot use '%s' as the output directory\n",
+      fprintf(stderr, "afetch: cannot use '%s' as the --save-dir directory\n",
               args.o.output_dir);
     else
       fprintf(stderr, "afetch: %s\n", afetch_strerror(rc));
     return 2;
   }
   g_engine = a;
-  for (int i = 0; i < nfds; i++) {
-    rc = afetch_add_input_fd(a, fds[i], fds[i] != STDIN_FILENO);
+  /* In argument order: the engine reads its inputs in the order added, so
+   * line numbers are those of the arguments concatenated. */
+  for (int i = 0; i < nins; i++) {
+    if (ins[i].url)
+      rc = afetch_add_url(a, ins[i].url, strlen(ins[i].url));
+    else
+      rc = afetch_add_input_fd(a, ins[i].fd, ins[i].fd != STDIN_FILENO);
     if (rc != 0) {
       fprintf(stderr, "afetch: %s\n", afetch_strerror(rc));
       return 2;

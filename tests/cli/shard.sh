@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# --shard K/N: N processes over one list take every input line exactly once,
+# --shard K/N (K from 1 to N, as split -n K/N): N processes over one list
+# take every input line exactly once,
 # every host lives in exactly one shard, and membership is the documented
 # hash (FNV-1a 64 of the lower-cased host, mod N), recomputed here. Also: the
 # GNU parallel recipe of docs/SHARDING.md, --per-host holding across shards
@@ -57,15 +58,17 @@ urls=$d/urls.txt
   echo "http://exa mple.com/space"
 } >"$urls"
 
+# part-$k.jsonl holds shard K = k + 1: the parts are numbered from 0 like
+# the hash's remainder (and JOB_COMPLETION_INDEX), the option from 1.
 N=4
 rcs=()
 for ((k = 0; k < N; k++)); do
   rc=0
-  "$AFETCH" --json --no-summary --shard "$k/$N" "$urls" \
+  "$AFETCH" --json --no-summary --shard "$((k + 1))/$N" "$urls" \
     >"$d/part-$k.jsonl" 2>"$d/err-$k.txt" || rc=$?
   rcs+=("$rc")
   # 1: the shard holds a refused or invalid URL; anything else is wrong.
-  assert_le "$rc" 1 "shard $k/$N exit status ($(cat "$d/err-$k.txt"))"
+  assert_le "$rc" 1 "shard $((k + 1))/$N exit status ($(cat "$d/err-$k.txt"))"
 done
 for ((k = 0; k < N; k++)); do
   jq -e . "$d/part-$k.jsonl" >/dev/null || fail "shard $k: invalid JSON"
@@ -159,12 +162,13 @@ assert_eq "$(af_stat requests_total)" "$((reachable + 1))" \
   "requests the server saw over all shards"
 
 # One shard of one means everything; a one-host list lands in one shard.
-"$AFETCH" --json --no-summary --shard 0/1 "$urls" >"$d/all.jsonl" || true
-assert_eq "$(wc -l <"$d/all.jsonl")" "$want_lines" "--shard 0/1 keeps all"
+"$AFETCH" --json --no-summary --shard 1/1 "$urls" >"$d/all.jsonl" || true
+assert_eq "$(wc -l <"$d/all.jsonl")" "$want_lines" "--shard 1/1 keeps all"
 seq 1 12 | sed "s#^#http://localhost:$P/page/one#" >"$d/one-host.txt"
 nonempty=0
 for ((k = 0; k < N; k++)); do
-  n=$("$AFETCH" --json --no-summary --shard "$k/$N" "$d/one-host.txt" | wc -l)
+  n=$("$AFETCH" --json --no-summary --shard "$((k + 1))/$N" "$d/one-host.txt" |
+    wc -l)
   if ((n > 0)); then
     assert_eq "$n" 12 "the one-host shard holds every line"
     nonempty=$((nonempty + 1))
@@ -179,7 +183,7 @@ assert_eq "$nonempty" 1 "shards holding the single host"
 stable='[.[] | {line, url, status, error_kind, title}]'
 prc=0
 parallel --will-cite -j"$N" "$AFETCH" --json --no-summary --shard "{}/$N" \
-  "$urls" ::: 0 1 2 3 >"$d/parallel.jsonl" 2>"$d/parallel.err" ||
+  "$urls" ::: 1 2 3 4 >"$d/parallel.jsonl" 2>"$d/parallel.err" ||
   prc=$?
 # parallel exits with the number of failed jobs: here the shards that
 # hold a refused URL, as counted above.
@@ -210,8 +214,8 @@ for ((h = 1; h <= 8; h++)); do
 done
 pids=()
 for ((k = 0; k < N; k++)); do
-  "$AFETCH" --json --no-summary --per-host 2 --shard "$k/$N" "$d/slow.txt" \
-    >"$d/slow-$k.jsonl" 2>&1 &
+  "$AFETCH" --json --no-summary --per-host 2 --shard "$((k + 1))/$N" \
+    "$d/slow.txt" >"$d/slow-$k.jsonl" 2>&1 &
   pids+=("$!")
 done
 for pid in "${pids[@]}"; do
@@ -227,7 +231,7 @@ done
 # ---------------------------------------------------------------------------
 # Bad values are usage errors, before any traffic.
 af_reset
-for bad in 4/4 5/4 x/2 1/0 0/0 -1/4 1/x 1 1/2/3 "1/4 " "" /4 1/; do
+for bad in 0/4 5/4 x/2 1/0 0/0 -1/4 1/x 1 1/2/3 "1/4 " " 1/4" +1/4 "" /4 1/; do
   rc=0
   "$AFETCH" --shard "$bad" "$urls" >/dev/null 2>"$d/bad.err" || rc=$?
   assert_eq "$rc" 2 "--shard '$bad' exit status"
@@ -237,6 +241,7 @@ assert_eq "$(af_stat requests_total)" 0 "requests after bad --shard values"
 
 # ---------------------------------------------------------------------------
 # The Kubernetes example parses and is an Indexed Job with one pod a shard.
+# JOB_COMPLETION_INDEX is 0-based: the command adds 1.
 job=$AF_SRC/examples/k8s/afetch-job.yaml
 [[ -f $job ]] || fail "missing $job"
 python3 - "$job" "$d/k8s-cmd.sh" <<'EOF' || fail "examples/k8s/afetch-job.yaml is wrong"
@@ -251,6 +256,7 @@ n = spec["completions"]
 c = spec["template"]["spec"]["containers"][0]
 cmd = " ".join(c.get("command", []) + c.get("args", []))
 assert "--shard" in cmd and "JOB_COMPLETION_INDEX" in cmd, "--shard command"
+assert "JOB_COMPLETION_INDEX + 1" in cmd, "K = index + 1"
 assert re.search(r"/%d\b" % n, cmd), "N in the command matches completions"
 assert spec["template"]["spec"]["restartPolicy"] in ("Never", "OnFailure")
 assert c["command"] == ["sh", "-c"], "runs through sh -c"
@@ -277,6 +283,12 @@ for ((k = 0; k < N; k++)); do
     fail "the Job command failed for index $k"
 done
 assert_eq "$(find "$d/out" -name 'part-*.jsonl' | wc -l)" "$N" "Job parts"
+# Index k ran shard k + 1: its part holds the same lines as part-$k above.
+for ((k = 0; k < N; k++)); do
+  assert_eq "$(jq -r .line "$d/out/part-$k.jsonl" | sort -n | tr '\n' ' ')" \
+    "$(jq -r .line "$d/part-$k.jsonl" | sort -n | tr '\n' ' ')" \
+    "Job index $k holds shard $((k + 1))/$N"
+done
 cat "$d"/out/part-*.jsonl | jq -s 'sort_by(.line)[]' -c |
   jq -s "$stable" >"$d/merge-k8s.json"
 cmp -s "$d/merge-k8s.json" "$d/merge-shards.json" ||
