@@ -454,7 +454,8 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
     case 'o':
       if (!*optarg)
         return bad("--output", optarg, "expected a file name");
-      c->output = optarg;
+      /* "-o -" is stdout, as in curl. */
+      c->output = strcmp(optarg, "-") == 0 ? NULL : optarg;
       break;
     case OPT_CACERT:
       c->o.cacert = optarg;

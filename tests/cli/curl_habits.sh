@@ -121,9 +121,14 @@ afe --output "$tmp/res.txt" --no-summary "$AF_BASE/page/o3" >"$tmp/stdout"
 assert_eq "$(grep -c "^200 .*/page/o3  Page /page/o3" "$tmp/res.txt")" 1 \
   "the text line in --output FILE"
 grep -q old "$tmp/res.txt" && fail "--output FILE was appended to, not replaced"
+assert_eq "$(wc -c <"$tmp/stdout")" 0 "stdout with --output"
 afe --out "$tmp/res2.txt" --json --no-summary "$AF_BASE/page/o4"
 assert_eq "$(jq -r .status "$tmp/res2.txt")" 200 "--out is --output"
-assert_eq "$(wc -c <"$tmp/stdout")" 0 "stdout with --output"
+# -o - is stdout, as in curl: no file named "-".
+(cd "$tmp/cwd" && afe -o - --json --no-summary "$AF_BASE/page/o5") \
+  >"$tmp/dash.json"
+assert_eq "$(jq -r .status "$tmp/dash.json")" 200 "-o - writes to stdout"
+[[ -e $tmp/cwd/- ]] && fail "-o - made a file named -"
 # -o naming an input would empty it before it is read.
 cp "$tmp/f.txt" "$tmp/in.txt"
 refused "is also an input" -- -o "$tmp/in.txt" "$tmp/in.txt"
