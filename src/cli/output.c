@@ -101,12 +101,6 @@ static const char *plural(uint64_t n, const char *one, const char *many)
   return n == 1 ? one : many;
 }
 
-static int is_cancelled(const afetch_result_t *r)
-{
-  return r->error &&
-         strcmp(afetch_errkind_name(r->error_kind), "cancelled") == 0;
-}
-
 /* Where a followed redirect chain ended, when that is news: the refused
  * scheme and too-many-redirects errors already name the target. */
 static int shows_redirect_end(const afetch_result_t *r)
@@ -179,7 +173,7 @@ static void json_line(cli_out_t *o, const afetch_result_t *r)
 static void tally_result(cli_out_t *o, const afetch_result_t *r)
 {
   cli_tally_t *t = &o->tally[r->run == 1 ? 1 : 0];
-  if (is_cancelled(r))
+  if (r->error && r->error_kind == AFETCH_ERR_CANCELLED)
     t->cancelled++;
   else if (r->error)
     t->failed++;

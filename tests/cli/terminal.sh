@@ -129,7 +129,7 @@ wait_exit
 # --compare: the progress line says which run is under way.
 for i in $(seq 10); do echo "$AF_BASE/delay/200/cmp$i"; done >"$tmp/cmp.txt"
 new_pane "$AFETCH --compare -c 10 --per-host 10 $tmp/cmp.txt > /dev/null"
-seq_seen= con_seen=
+seq_seen='' con_seen=''
 for _ in $(seq 3000); do
   s=$(tm capture-pane -p -S - -t t)
   grep -Eq "^sequential [0-9]+/10 done, " <<<"$s" && seq_seen=1
