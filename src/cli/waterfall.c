@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -667,11 +666,10 @@ static int draw_rows(cli_wf_t *w, out_t *o)
     char pre[URL_KEEP];
     memcpy(pre, first, lab.strip);
     pre[lab.strip] = '\0';
-    wf_put_esc(o, pre);
+    put_label(o, pre, 0, 120); /* within the width of the picture */
     wf_put(o, "</tspan>, left out of the labels.</text>\n");
   }
-  wf_time_axis(o, g.x0, PLOT_X1 - (PLOT_X1 - g.x0) * 0.02 / 1.02, tmax, axis_y,
-               -8, axis_y, bottom);
+  wf_time_axis(o, g.x0, xof(&g, tmax), tmax, axis_y, -8, axis_y, bottom);
   double y = axis_y + 10;
   for (int i = 0; i < WF_RUNS; i++)
     if (wf_present(&w->run[i]))
@@ -679,8 +677,7 @@ static int draw_rows(cli_wf_t *w, out_t *o)
   if (nruns == 0)
     wf_put(o, "<text class=\"sub\" x=\"%.0f\" y=\"%.0f\">no transfers</text>\n",
            LABEL_X, axis_y + 30);
-  wf_time_axis(o, g.x0, PLOT_X1 - (PLOT_X1 - g.x0) * 0.02 / 1.02, tmax, bottom,
-               16, 0, 0);
+  wf_time_axis(o, g.x0, xof(&g, tmax), tmax, bottom, 16, 0, 0);
   wf_put(o, "</g>\n</svg>\n");
   return o->err;
 }

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,11 +130,19 @@ static void count_axis(out_t *o, const box_t *b, double ymax, int ticks)
   wf_put(o, "<path class=\"ax\" d=\"M%.1f %.1fV%.1f\"/>\n", b->x0, b->y0,
          b->y1);
   for (int k = 0; k * step <= ymax; k++) {
-    double y = b->y1 - k * step * yk;
+    double y = b->y1 - k * step * yk, v = k * step;
+    /* "600k", "1.2M": short enough for the margin left of the axis. */
+    char n[32];
+    if (v >= 1e6)
+      snprintf(n, sizeof(n), "%gM", v / 1e6);
+    else if (v >= 1e4)
+      snprintf(n, sizeof(n), "%gk", v / 1e3);
+    else
+      snprintf(n, sizeof(n), "%.0f", v);
     wf_put(o,
            "<path class=\"gr\" d=\"M%.1f %.1fH%.1f\"/><text class=\"yl\" "
-           "x=\"%.1f\" y=\"%.1f\">%.0f</text>\n",
-           b->x0 + 1, y, b->x1, b->x0 - 6, y + 4, k * step);
+           "x=\"%.1f\" y=\"%.1f\">%s</text>\n",
+           b->x0 + 1, y, b->x1, b->x0 - 6, y + 4, n);
   }
 }
 
@@ -420,8 +429,9 @@ static void draw_hist(out_t *o, const cli_wf_t *w, const box_t *b)
       else
         wf_put(o, "%s to %s", wf_dur(lo, sizeof(lo), d * db.width / 1000.0),
                wf_dur(hi_s, sizeof(hi_s), (d + 1) * db.width / 1000.0));
-      wf_put(o, ": %llu transfers, %llu failed</title>",
-             (unsigned long long)(ok + bad), (unsigned long long)bad);
+      wf_put(o, ": %llu transfer%s, %llu failed</title>",
+             (unsigned long long)(ok + bad), ok + bad == 1 ? "" : "s",
+             (unsigned long long)bad);
       if (ok)
         wf_put(o,
                "<rect class=\"hb%s\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "

@@ -337,7 +337,9 @@ check_peak "per-host" 6 "$(awk '{print $2}' <<<"$out")" \
 
 # --compare past 200 transfers: both runs on one time axis, where the
 # concurrent run's line ends at under a quarter of the sequential one's.
-for i in $(seq 150); do echo "$AF_BASE/delay/$((3 + i % 4))/cmp$i"; done \
+# Pages of 10-20 ms, so all 50 of the first batch reach the server before
+# the first is answered.
+for i in $(seq 150); do echo "$AF_BASE/delay/$((10 + i % 11))/cmp$i"; done \
   >"$tmp/cmp.txt"
 af_reset
 "$AFETCH" -q --compare -c 50 --per-host 50 --waterfall "$tmp/cmp.svg" \
