@@ -6,16 +6,19 @@ set -euo pipefail
 level=${1:-build}
 pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libuv1-dev
       libgumbo-dev zlib1g-dev libidn2-dev)
+# The CA certificates https needs: libcurl4 only recommends them, and apt
+# runs here without recommends, so a minimal Debian has none.
+pkgs+=(ca-certificates)
 if [ "$level" = test ] || [ "$level" = bench ]; then
   pkgs+=(libcmocka-dev clang clang-format libclang-rt-14-dev valgrind jq curl
          librsvg2-bin libxml2-utils netpbm nginx-light openssl
          python3 python3-yaml parallel tmux file dpkg-dev time groff man-db)
   # tests/cli/install.sh links a program statically with `pkg-config
-  # --static --libs afetch`, which names every library in libcurl.pc's
-  # Libs.private; libcurl4-openssl-dev does not depend on their -dev
-  # packages, so a fresh machine lacks the link-time files.
+  # --static --libs afetch`, which names every library in the Libs.private
+  # of libcurl.pc and libidn2.pc (libunistring); the -dev packages do not
+  # depend on one another's, so a fresh machine lacks the link-time files.
   pkgs+=(libnghttp2-dev librtmp-dev libssh2-1-dev libpsl-dev libssl-dev
-         libkrb5-dev libldap-dev libzstd-dev libbrotli-dev)
+         libkrb5-dev libldap-dev libzstd-dev libbrotli-dev libunistring-dev)
 fi
 if [ "$level" = bench ]; then
   pkgs+=(python3-aiohttp python3-bs4 python3-lxml python3-requests
