@@ -287,6 +287,7 @@ AFETCH_API void afetch_free(afetch_t *a)
     a->stopping = 1;
     af_input_close(a);
     af_xfer_abort_all(a, 0);
+    af_parse_orphan(a);
     af_sched_drop_all(a);
     a->running = 0;
   }

@@ -363,6 +363,7 @@ void af_engine_on_stop(uv_async_t *h)
   uv_timer_stop(&a->rate_timer);
   af_input_close(a);
   af_xfer_abort_all(a, 1);
+  af_parse_cancel(a);
   af_sched_pump(a);
   af_engine_check_end(a);
 }

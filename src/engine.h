@@ -174,6 +174,7 @@ struct afetch {
   unsigned inflight;  /* handed to curl */
   unsigned parsing;   /* in the thread pool */
   size_t parse_bytes; /* body bytes those jobs hold */
+  struct af_parse_job *parse_jobs; /* parse.c: those jobs, to call back */
   unsigned retrying;  /* waiting on a retry timer */
   unsigned held;      /* done, waiting for their turn (order_input) */
 
@@ -263,6 +264,12 @@ int af_parse_wanted(afetch_t *a, af_item_t *it);
  * not at all (-1, out of memory); on nonzero the caller completes it. */
 int af_parse_queue(afetch_t *a, af_item_t *it);
 int af_parse_full(const afetch_t *a);
+/* On stop: calls back the jobs no pool thread has started; their items
+ * complete as cancelled (a job already running is waited for). */
+void af_parse_cancel(afetch_t *a);
+/* afetch_free: the jobs still in the pool free their items themselves,
+ * without the engine. */
+void af_parse_orphan(afetch_t *a);
 
 /* input.c */
 int af_input_add_fd(afetch_t *a, int fd, int close_fd);

@@ -13,8 +13,9 @@
 #include "engine.h"
 #include "extract.h"
 
-typedef struct {
+typedef struct af_parse_job {
   uv_work_t req;
+  struct af_parse_job *next, *prev; /* a->parse_jobs */
   afetch_t *a;
   af_item_t *it;
   char *body;
@@ -24,6 +25,38 @@ typedef struct {
   af_extract_t out;
   int rc;
 } job_t;
+
+static void job_unlink(afetch_t *a, job_t *j)
+{
+  if (j->prev)
+    j->prev->next = j->next;
+  else
+    a->parse_jobs = j->next;
+  if (j->next)
+    j->next->prev = j->prev;
+}
+
+void af_parse_cancel(afetch_t *a)
+{
+  /* uv_cancel succeeds only for a job still waiting for a thread; its
+   * after-work callback then runs with UV_ECANCELED on a later
+   * iteration, so the list is not changed under this walk. */
+  for (job_t *j = a->parse_jobs; j; j = j->next)
+    uv_cancel((uv_req_t *)&j->req);
+}
+
+void af_parse_orphan(afetch_t *a)
+{
+  job_t *j = a->parse_jobs;
+  while (j) {
+    job_t *n = j->next;
+    uv_cancel((uv_req_t *)&j->req);
+    j->a = NULL;
+    j->next = j->prev = NULL;
+    j = n;
+  }
+  a->parse_jobs = NULL;
+}
 
 /* Backpressure (sched.c): while this many bodies, or this many bytes of
  * them, wait for or sit in a parser, admission pauses, so memory stays
@@ -90,14 +123,28 @@ static void on_after_work(uv_work_t *req, int status)
   job_t *j = req->data;
   afetch_t *a = j->a;
   af_item_t *it = j->it;
+  if (!a) {
+    /* afetch_free came first: the engine may be gone, the item is ours. */
+    free(j->body);
+    hand_over(it, 0, &j->out);
+    free(j);
+    af_item_free(it);
+    return;
+  }
+  job_unlink(a, j);
   a->parsing--;
   a->parse_bytes -= j->len;
   free(j->body);
   hand_over(it, status == 0 && j->rc == 0, &j->out);
   free(j);
-  /* Even after a stop: the page was fetched, and its result may be what
-   * held order_input's queue (the pump then goes on cancelling). */
-  af_engine_complete(a, it);
+  /* A stop called this job back before it ran: the page was fetched but
+   * not read, so it is not done (its status and bytes stay). A job that
+   * ran completes as usual, after a stop too; either way the result may
+   * be what held order_input's queue, and the pump goes on cancelling. */
+  if (status == UV_ECANCELED)
+    af_engine_cancel(a, it);
+  else
+    af_engine_complete(a, it);
   af_sched_pump(a);
   af_engine_check_end(a);
 }
@@ -139,5 +186,9 @@ int af_parse_queue(afetch_t *a, af_item_t *it)
   }
   a->parsing++;
   a->parse_bytes += j->len;
+  j->next = a->parse_jobs;
+  if (j->next)
+    j->next->prev = j;
+  a->parse_jobs = j;
   return 0;
 }

@@ -769,9 +769,12 @@ void af_xfer_abort_all(afetch_t *a, int cancel)
     af_curlev_remove(&a->ev, it->easy);
     easy_put(a, it->easy);
     it->easy = NULL;
+    if (it->save_fd >= 0) {
+      close(it->save_fd);
+      it->save_fd = -1;
+    }
     af_sched_slot_free(a, it);
-    af_sched_release(a, it);
-    af_item_free(it);
+    list_link(&done, it);
   }
   while (a->waiting) {
     af_item_t *it = a->waiting;

@@ -11,6 +11,8 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <setjmp.h>
@@ -118,6 +120,7 @@ typedef struct {
   int n;
   uint64_t line[MAXR];
   afetch_errkind_t kind[MAXR];
+  int status1; /* the status of line 1's result */
   int summaries;
   afetch_summary_t sum;
   afetch_t *a;
@@ -132,6 +135,8 @@ static void stop_on_result(const afetch_result_t *r, void *ud)
   assert_true(t->n < MAXR);
   t->line[t->n] = r->line;
   t->kind[t->n] = r->error_kind;
+  if (r->line == 1)
+    t->status1 = r->status;
   if (r->error_kind == AFETCH_ERR_CANCELLED)
     assert_string_equal(r->error, "cancelled: the run was interrupted");
   if (t->n++ == 0)
@@ -300,6 +305,154 @@ static void test_limit_precedence(void **state)
   close(hb);
 }
 
+/* ---- a stop while a parse waits for the thread pool -------------------- */
+
+/* One HTTP exchange on a listening socket: an HTML page of 2 KiB, more
+ * than the engine parses on the loop thread, so its parse goes to the
+ * pool. */
+static void *serve_page(void *arg)
+{
+  int ls = *(int *)arg;
+  int c = accept(ls, NULL, NULL);
+  if (c < 0)
+    return NULL;
+  char req[4096];
+  size_t got = 0;
+  while (got < sizeof(req) - 1) {
+    ssize_t n = read(c, req + got, sizeof(req) - 1 - got);
+    if (n <= 0)
+      break;
+    got += (size_t)n;
+    req[got] = '\0';
+    if (strstr(req, "\r\n\r\n"))
+      break;
+  }
+  char body[2048];
+  int bl = snprintf(body, sizeof(body), "<html><title>Parsed</title><p>");
+  memset(body + bl, 'x', sizeof(body) - (size_t)bl);
+  char head[256];
+  int hl = snprintf(head, sizeof(head),
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                    sizeof(body));
+  if (write(c, head, (size_t)hl) == hl)
+    (void)!write(c, body, sizeof(body));
+  close(c);
+  return NULL;
+}
+
+/* Holds the pool's only thread (UV_THREADPOOL_SIZE=1, set in main) until
+ * a byte arrives on gate[0]. Released before any assertion can fail: at
+ * exit libuv joins its threads. */
+static int gate[2] = {-1, -1};
+
+static void block_pool(uv_work_t *req)
+{
+  char b;
+  (void)req;
+  (void)!read(gate[0], &b, 1);
+}
+
+static void open_gate(void)
+{
+  if (gate[1] >= 0)
+    (void)!write(gate[1], "x", 1);
+  gate[1] = -1;
+}
+
+static void block_done(uv_work_t *req, int status)
+{
+  (void)req;
+  (void)status;
+}
+
+static void on_watchdog(uv_timer_t *t)
+{
+  open_gate();
+  fail_msg("the stopped run did not end in 10 s");
+  (void)t;
+}
+
+/* -c 1, order_input, reorder window 2: line 1 is a page whose parse waits
+ * behind a blocked pool thread; line 2 goes in flight (to a black hole)
+ * only once line 1's transfer is over, so when it connects, line 1's job
+ * is queued. The stop calls the job back: line 1 comes out cancelled but
+ * with its status, then the rest in input order, the whole run long
+ * before the pool thread is free again. */
+static void test_stop_parse_queued(void **state)
+{
+  (void)state;
+  int hp, pp;
+  int hole = black_hole(&hp);
+  int ls = black_hole(&pp); /* listens: serve_page accepts on it */
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, serve_page, &ls), 0);
+  int gp[2];
+  assert_int_equal(pipe(gp), 0);
+  gate[0] = gp[0];
+  gate[1] = gp[1];
+  uv_loop_t loop;
+  assert_int_equal(uv_loop_init(&loop), 0);
+  uv_work_t blocker;
+  assert_int_equal(uv_queue_work(&loop, &blocker, block_pool, block_done), 0);
+  uv_timer_t dog;
+  uv_timer_init(&loop, &dog);
+  uv_timer_start(&dog, on_watchdog, 10000, 0);
+  uv_unref((uv_handle_t *)&dog);
+
+  stop_t t = {0};
+  afetch_options_t o;
+  afetch_options_init(&o);
+  o.concurrency = 1;
+  o.order_input = 1;
+  o.reorder_window = 2;
+  afetch_callbacks_t cb = {
+      .on_result = stop_on_result, .on_run_end = stop_on_run_end, .ud = &t};
+  assert_int_equal(afetch_new(&t.a, &loop, &o, &cb), AFETCH_OK);
+  char text[512];
+  snprintf(text, sizeof(text),
+           "http://127.0.0.1:%d/page\nhttp://127.0.0.1:%d/2\n"
+           "http://127.0.0.1:%d/3\nno url\nhttp://127.0.0.1:%d/5\n",
+           pp, hp, hp, hp);
+  assert_int_equal(afetch_add_url(t.a, text, strlen(text)), AFETCH_OK);
+  assert_int_equal(afetch_start(t.a), AFETCH_OK);
+  /* Until line 2 connects to the black hole (its listener turns
+   * readable); the watchdog bounds each wait. */
+  struct pollfd pf = {.fd = hole, .events = POLLIN};
+  for (int i = 0; i < 1000 && poll(&pf, 1, 0) == 0; i++)
+    uv_run(&loop, UV_RUN_ONCE);
+  assert_int_equal(poll(&pf, 1, 0), 1);
+  assert_int_equal(t.n, 0); /* line 1 holds the others back */
+  afetch_stop(t.a);
+  for (int i = 0; i < 1000 && t.summaries == 0; i++)
+    uv_run(&loop, UV_RUN_ONCE);
+  /* Over before the pool thread is free: let it go now. */
+  open_gate();
+  assert_int_equal(t.summaries, 1);
+
+  static const afetch_errkind_t want[] = {
+      AFETCH_ERR_CANCELLED, AFETCH_ERR_CANCELLED, AFETCH_ERR_CANCELLED,
+      AFETCH_ERR_INVALID_URL, AFETCH_ERR_CANCELLED};
+  assert_int_equal(t.n, 5);
+  for (int i = 0; i < 5; i++) {
+    assert_int_equal(t.line[i], (uint64_t)i + 1);
+    assert_int_equal(t.kind[i], want[i]);
+  }
+  assert_int_equal(t.status1, 200);
+  assert_int_equal(t.sum.cancelled, 4);
+
+  /* Everything closes cleanly. */
+  afetch_free(t.a);
+  uv_close((uv_handle_t *)&dog, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  pthread_join(th, NULL);
+  close(gp[0]);
+  close(gp[1]);
+  close(ls);
+  close(hole);
+}
+
 static void test_cancelled_name(void **state)
 {
   (void)state;
@@ -337,6 +490,9 @@ static void test_json_measure(void **state)
 
 int main(void)
 {
+  /* One pool thread, before anything uses the pool: test_stop_parse_queued
+   * blocks it to keep a parse job waiting. */
+  setenv("UV_THREADPOOL_SIZE", "1", 1);
   afetch_global_init();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fd_kept),
@@ -345,6 +501,7 @@ int main(void)
       cmocka_unit_test(test_stop_every_line),
       cmocka_unit_test(test_stop_input_order),
       cmocka_unit_test(test_limit_precedence),
+      cmocka_unit_test(test_stop_parse_queued),
       cmocka_unit_test(test_cancelled_name),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
