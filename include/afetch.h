@@ -269,8 +269,9 @@ AFETCH_API int afetch_run(afetch_t *a);
 /* Stops the run: no further input is read and no new transfer starts, but
  * every URL already read still gets exactly one result. Finished ones are
  * delivered as they are (those held for order_input too, in order); a
- * parse already under way is waited for; the rest (in flight, waiting for
- * a retry, queued) get AFETCH_ERR_CANCELLED. Then the summary comes with
+ * parse already running is waited for; the rest (in flight, waiting for
+ * a retry or for a parser thread, queued) get AFETCH_ERR_CANCELLED; an
+ * invalid line keeps its own error. Then the summary comes with
  * interrupted, cancelled and input_unread set, and for COMPARE stopped in
  * the first run the second does not start. Ignored when no run is active.
  * Async-signal-safe and thread-safe (it is a uv_async_send). */
