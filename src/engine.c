@@ -1,7 +1,7 @@
 /* Runs, intake, delivery and the end-of-run rule. A run is over when the
  * input is at EOF and nothing is queued, in flight, parsing, waiting for a
  * retry or held for ordering: not when curl has no running handles
- * (LIBNOTES A3, rule H7; curl/curl#4316). */
+ * (docs/DESIGN.md R7; curl/curl#4316). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,7 +309,7 @@ static void run_end(afetch_t *a)
   uv_timer_stop(&a->rate_timer);
   drop_held(a);
   af_sched_drop_all(a);
-  /* Order matters: easies first, then the multi handle (rule H6). */
+  /* Order matters: easies first, then the multi handle (docs/DESIGN.md R6). */
   af_xfer_pool_free(a);
   af_curlev_shut(&a->ev);
   if (a->cb.on_flush && a->delivered) {

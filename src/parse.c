@@ -1,5 +1,5 @@
 /* Extraction runs in libuv's thread pool so a slow or hostile page never
- * stalls the network loop (SPEC §4, LIBNOTES G). The job owns its bytes
+ * stalls the network loop (docs/DESIGN.md R10). The job owns its bytes
  * while it is away; the loop thread owns the item before and after. */
 #include <stdlib.h>
 #include <string.h>

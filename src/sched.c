@@ -1,5 +1,5 @@
 /* Admission: a transfer is handed to curl only when a global slot, a
- * per-host slot and a rate token are all free (LIBNOTES B, rule H8), so
+ * per-host slot and a rate token are all free (docs/DESIGN.md R8), so
  * timeouts and timings never include time spent in a local queue.
  *
  * Each host has a FIFO of its waiting items. Hosts that could start one now
