@@ -170,13 +170,13 @@ struct afetch {
   unsigned window;
 
   /* Counters the end-of-run rule looks at. */
-  uint64_t queued;    /* admitted to afetch, not started */
-  unsigned inflight;  /* handed to curl */
-  unsigned parsing;   /* in the thread pool */
-  size_t parse_bytes; /* body bytes those jobs hold */
+  uint64_t queued;                 /* admitted to afetch, not started */
+  unsigned inflight;               /* handed to curl */
+  unsigned parsing;                /* in the thread pool */
+  size_t parse_bytes;              /* body bytes those jobs hold */
   struct af_parse_job *parse_jobs; /* parse.c: those jobs, to call back */
-  unsigned retrying;  /* waiting on a retry timer */
-  unsigned held;      /* done, waiting for their turn (order_input) */
+  unsigned retrying;               /* waiting on a retry timer */
+  unsigned held; /* done, waiting for their turn (order_input) */
 
   /* Scheduler. */
   af_host_t **htab;
