@@ -82,10 +82,11 @@ static int check_options(const afetch_options_t *o)
 
 static void on_xfer_done(void *ud, CURL *easy, CURLcode res)
 {
-  af_xfer_done(ud, easy, res);
+  afetch_t *a = ud;
+  af_xfer_done(&a->xfer, easy, res);
 }
 
-/* After every socket_action: admit what the freed slots allow. */
+/* After every socket_action: the kick admits what the freed slots allow. */
 static void on_after(void *ud)
 {
   afetch_t *a = ud;
@@ -93,8 +94,7 @@ static void on_after(void *ud)
     a->fatal = AFETCH_ECURL;
     afetch_stop(a); /* the multi handle is unusable: wind down */
   }
-  af_sched_pump(a);
-  af_engine_check_end(a);
+  af_engine_kick(a);
 }
 
 static void on_handle_closed(uv_handle_t *h)
@@ -162,28 +162,44 @@ AFETCH_API int afetch_new(afetch_t **out, struct uv_loop_s *loop,
       goto fail_loop;
     }
   }
-  af_sched_init(a);
-  af_buf_init(&a->lines.cur, 0);
+  af_engine_init(a);
   /* The handles: each is closed in afetch_free, none keeps the loop alive
-   * by itself (the work does). */
+   * by itself (the work does). Each is counted once it is initialised,
+   * so a failure closes exactly those. */
   rc = AFETCH_EUV;
   if (af_curlev_init(&a->ev, a->loop, on_xfer_done, on_after, a) != 0)
     goto fail_loop;
-  a->handles_open = 2;
-  uv_async_init(a->loop, &a->stop_async, af_engine_on_stop);
-  uv_idle_init(a->loop, &a->finisher);
-  uv_check_init(a->loop, &a->flusher);
-  uv_timer_init(a->loop, &a->progress_timer);
-  uv_timer_init(a->loop, &a->rate_timer);
-  a->handles_open += 5;
-  a->stop_async.data = a->finisher.data = a->flusher.data = a;
-  a->progress_timer.data = a->rate_timer.data = a;
+  a->handles_open = 2; /* curl's timer and its kick */
   a->ev.timer.data = &a->ev;
+  if (uv_async_init(a->loop, &a->stop_async, af_engine_on_stop) != 0)
+    goto fail_handles;
+  a->handles_open++;
   uv_unref((uv_handle_t *)&a->stop_async);
+  if (uv_idle_init(a->loop, &a->kicker) != 0)
+    goto fail_handles;
+  a->handles_open++;
+  if (uv_check_init(a->loop, &a->flusher) != 0)
+    goto fail_handles;
+  a->handles_open++;
   uv_unref((uv_handle_t *)&a->flusher);
+  if (uv_timer_init(a->loop, &a->progress_timer) != 0)
+    goto fail_handles;
+  a->handles_open++;
   uv_unref((uv_handle_t *)&a->progress_timer);
+  if (uv_timer_init(a->loop, &a->wake_timer) != 0)
+    goto fail_handles;
+  a->handles_open++;
+  a->stop_async.data = a->kicker.data = a->flusher.data = a;
+  a->progress_timer.data = a->wake_timer.data = a;
   *out = a;
   return 0;
+
+fail_handles:
+  /* uv_*_init fails only on a broken loop: closed handles, the struct
+   * freed by the last close callback (or at once with our own loop). */
+  a->stopping = 1;
+  afetch_free(a);
+  return rc;
 
 fail_loop:
   if (a->output_dirfd >= 0)
@@ -206,21 +222,7 @@ AFETCH_API int afetch_add_url(afetch_t *a, const char *url, size_t len)
 {
   if (a->started)
     return AFETCH_ESTATE;
-  if (a->nurls == a->capurls) {
-    size_t cap = a->capurls ? a->capurls * 2 : 64;
-    char **p = realloc(a->urls, cap * sizeof(*p));
-    if (!p)
-      return AFETCH_ENOMEM;
-    a->urls = p;
-    a->capurls = cap;
-  }
-  char *u = malloc(len + 1);
-  if (!u)
-    return AFETCH_ENOMEM;
-  memcpy(u, url, len);
-  u[len] = '\0';
-  a->urls[a->nurls++] = u;
-  return 0;
+  return af_input_add_url(&a->in, url, len);
 }
 
 AFETCH_API int afetch_add_input_fd(afetch_t *a, int fd, int close_fd)
@@ -229,7 +231,7 @@ AFETCH_API int afetch_add_input_fd(afetch_t *a, int fd, int close_fd)
     return AFETCH_ESTATE;
   if (fd < 0)
     return AFETCH_EINVAL;
-  return af_input_add_fd(a, fd, close_fd);
+  return af_input_add_fd(&a->in, fd, close_fd);
 }
 
 AFETCH_API int afetch_start(afetch_t *a)
@@ -285,28 +287,23 @@ AFETCH_API void afetch_free(afetch_t *a)
   if (a->running) {
     /* Freed mid-run: drop everything first. */
     a->stopping = 1;
-    af_input_close(a);
-    af_xfer_abort_all(a, 0);
-    af_parse_orphan(a);
-    af_sched_drop_all(a);
+    af_input_close(&a->in);
+    af_engine_abort(a, 0);
+    af_parse_orphan(&a->parse);
+    for (af_item_t *it; (it = af_sched_take_any(&a->sched));)
+      af_item_free(it);
     a->running = 0;
   }
-  af_xfer_pool_free(a);
+  af_xfer_pool_free(&a->xfer);
   af_curlev_shut(&a->ev);
-  af_input_close(a);
+  af_input_close(&a->in);
   /* Before any uv_run: a source whose close or file read is still pending
    * is handed to that callback, which then frees it without the engine. */
-  af_input_free(a);
+  af_input_free(&a->in);
   for (size_t i = 0; a->ring && i < a->window; i++)
     af_item_free(a->ring[i]);
   free(a->ring);
-  af_sched_free(a);
-  for (size_t i = 0; i < a->nurls; i++)
-    free(a->urls[i]);
-  free(a->urls);
-  for (size_t i = 0; i < a->nrec; i++)
-    free(a->rec[i].text);
-  free(a->rec);
+  af_sched_free(&a->sched);
   curl_slist_free_all(a->hdr_list);
   free(a->user_agent);
   free(a->default_scheme);
@@ -317,13 +314,16 @@ AFETCH_API void afetch_free(afetch_t *a)
 
   int own = a->own_loop;
   uv_loop_t *loop = a->loop;
-  close_handle(a, (uv_handle_t *)&a->ev.timer);
-  close_handle(a, (uv_handle_t *)&a->ev.kick);
-  close_handle(a, (uv_handle_t *)&a->stop_async);
-  close_handle(a, (uv_handle_t *)&a->finisher);
-  close_handle(a, (uv_handle_t *)&a->flusher);
-  close_handle(a, (uv_handle_t *)&a->progress_timer);
-  close_handle(a, (uv_handle_t *)&a->rate_timer);
+  /* The handles that were initialised, in the order afetch_new did. */
+  uv_handle_t *handles[] = {
+      (uv_handle_t *)&a->ev.timer,   (uv_handle_t *)&a->ev.kick,
+      (uv_handle_t *)&a->stop_async, (uv_handle_t *)&a->kicker,
+      (uv_handle_t *)&a->flusher,    (uv_handle_t *)&a->progress_timer,
+      (uv_handle_t *)&a->wake_timer,
+  };
+  int n = a->handles_open;
+  for (int i = 0; i < n; i++)
+    close_handle(a, handles[i]);
   if (own) {
     /* Deliver the close callbacks (ours and any input stream's). */
     uv_run(loop, UV_RUN_DEFAULT);

@@ -1,59 +1,27 @@
-/* Runs, intake, delivery and the end-of-run rule. A run is over when the
- * input is at EOF and nothing is queued, in flight, parsing, waiting for a
- * retry or held for ordering: not when curl has no running handles
- * (docs/DESIGN.md R7; curl/curl#4316). */
+/* The hub: runs, intake, the decision of what happens next, delivery and
+ * the end-of-run rule. Each stage reports its outcomes here through the
+ * callbacks af_engine_init gave it, and every event ends in
+ * af_engine_kick, so what may start, what input to read and whether the
+ * run is over are decided in one place, once per loop iteration
+ * (on_kick). A run is over when the input is at EOF and nothing is queued,
+ * in flight, parsing, waiting for a retry or held for ordering: not when
+ * curl has no running handles (docs/DESIGN.md R7; curl/curl#4316). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "engine.h"
-#include "text.h"
 
-void af_item_free(af_item_t *it)
+static void on_line(void *ud, const char *line, size_t len, uint64_t lineno,
+                    int too_long)
 {
-  if (!it)
-    return;
-  af_url_free(&it->u);
-  free(it->bad_msg);
-  af_buf_free(&it->body);
-  free(it->errbuf);
-  free(it->error);
-  free(it->content_type);
-  free(it->effective_url);
-  free(it->title);
-  free(it->snippet);
-  free(it->saved_as);
-  if (it->save_fd >= 0)
-    close(it->save_fd);
-  free(it);
-}
-
-static int record(afetch_t *a, const char *line, size_t len, uint64_t lineno,
-                  int too_long)
-{
-  if (a->nrec == a->caprec) {
-    size_t cap = a->caprec ? a->caprec * 2 : 256;
-    af_recorded_t *p = realloc(a->rec, cap * sizeof(*p));
-    if (!p)
-      return -1;
-    a->rec = p;
-    a->caprec = cap;
-  }
-  char *t = malloc(len + 1);
-  if (!t)
-    return -1;
-  memcpy(t, line, len);
-  t[len] = '\0';
-  a->rec[a->nrec++] = (af_recorded_t){lineno, t, len, too_long};
-  return 0;
-}
-
-void af_engine_intake(afetch_t *a, const char *line, size_t len,
-                      uint64_t lineno, int too_long)
-{
+  afetch_t *a = ud;
   if (a->stopping || a->fatal)
     return;
+  if (a->in.oom) {
+    a->fatal = AFETCH_ENOMEM;
+    return;
+  }
   af_item_t *it = calloc(1, sizeof(*it));
   if (!it) {
     a->fatal = AFETCH_ENOMEM;
@@ -82,19 +50,26 @@ void af_engine_intake(afetch_t *a, const char *line, size_t len,
       return;
     }
   }
-  if (a->o.mode == AFETCH_MODE_COMPARE && a->run == 0 &&
-      record(a, line, len, lineno, too_long) < 0) {
-    af_item_free(it);
-    a->fatal = AFETCH_ENOMEM;
-    return;
-  }
   it->seq = a->next_seq++;
   it->t_intake = uv_hrtime();
   a->n_read++;
-  if (af_sched_enqueue(a, it) < 0) {
+  if (af_sched_push(&a->sched, it, 0, it->t_intake) < 0) {
+    af_sched_release(&a->sched, it);
     af_item_free(it);
     a->fatal = AFETCH_ENOMEM;
   }
+}
+
+/* The input may read on while the read-ahead window has room. */
+static int input_room(void *ud)
+{
+  afetch_t *a = ud;
+  return !a->stopping && a->sched.queued < a->o.read_ahead;
+}
+
+static void input_wake(void *ud)
+{
+  af_engine_kick(ud);
 }
 
 static void deliver(afetch_t *a, af_item_t *it)
@@ -144,7 +119,8 @@ static void deliver(afetch_t *a, af_item_t *it)
   af_item_free(it);
 }
 
-void af_engine_complete(afetch_t *a, af_item_t *it)
+/* The result is final: delivered now, or held for its turn. */
+static void complete(afetch_t *a, af_item_t *it)
 {
   /* The body prefix was only kept for the parser: a result that waits in
    * the reorder window must not hold up to 512 KiB with it. */
@@ -155,7 +131,7 @@ void af_engine_complete(afetch_t *a, af_item_t *it)
     it->error = it->bad_msg;
     it->bad_msg = NULL;
   }
-  af_sched_release(a, it);
+  af_sched_release(&a->sched, it);
   if (!a->order_input) {
     deliver(a, it);
     return;
@@ -174,7 +150,9 @@ void af_engine_complete(afetch_t *a, af_item_t *it)
   }
 }
 
-void af_engine_cancel(afetch_t *a, af_item_t *it)
+/* Completes an unfinished item as cancelled (an invalid line keeps its own
+ * error: that result needs no work). */
+static void cancel(afetch_t *a, af_item_t *it)
 {
   if (it->bad == AFETCH_ERR_NONE) {
     free(it->error);
@@ -183,28 +161,101 @@ void af_engine_cancel(afetch_t *a, af_item_t *it)
                               : "cancelled: the run stopped on a fatal error");
     it->kind = AFETCH_ERR_CANCELLED;
   }
-  af_engine_complete(a, it);
+  complete(a, it);
+}
+
+void af_engine_kick(afetch_t *a)
+{
+  if (a->running)
+    uv_idle_start(&a->kicker, af_engine_on_kick);
+}
+
+/* A transfer ended: its slots are free, and it is retried, parsed or
+ * complete. The retry policy is the scheduler's (af_sched_retry_delay_ms);
+ * whether a retry is left, the engine's. */
+static void on_xfer_ended(void *ud, af_item_t *it, af_xfer_outcome_t outcome)
+{
+  afetch_t *a = ud;
+  uint64_t now = uv_hrtime();
+  af_sched_ended(&a->sched, it, now);
+  if (outcome == AF_XFER_RETRY && !a->stopping &&
+      (unsigned)it->retries < a->o.retries) {
+    uint64_t ms = af_sched_retry_delay_ms(it->retries, it->retry_after_s,
+                                          (uint64_t)(a->o.timeout * 1000));
+    af_item_reset_result(it);
+    it->retries++;
+    if (af_sched_push(&a->sched, it, now + ms * 1000000, now) == 0) {
+      af_engine_kick(a);
+      return;
+    }
+    it->retries--;
+  }
+  /* Queued for a parser thread: its done callback completes the item. */
+  if (it->kind == AFETCH_ERR_NONE && af_parse_wanted(&a->parse, it) &&
+      af_parse_queue(&a->parse, it) == 0) {
+    af_engine_kick(a);
+    return;
+  }
+  complete(a, it);
+  af_engine_kick(a);
+}
+
+/* A stop called a queued job back before it ran: the page was fetched but
+ * not read, so it is not done (its status and bytes stay). */
+static void on_parse_done(void *ud, af_item_t *it, int cancelled)
+{
+  afetch_t *a = ud;
+  if (cancelled)
+    cancel(a, it);
+  else
+    complete(a, it);
+  af_engine_kick(a);
+}
+
+void af_engine_init(afetch_t *a)
+{
+  af_sched_init(&a->sched);
+  af_input_init(&a->in, a->loop);
+  a->in.line = on_line;
+  a->in.room = input_room;
+  a->in.wake = input_wake;
+  a->in.ud = a;
+  memset(&a->xfer, 0, sizeof(a->xfer));
+  a->xfer.o = &a->o;
+  a->xfer.user_agent = a->user_agent;
+  a->xfer.hdr_list = a->hdr_list;
+  a->xfer.cacert = a->cacert;
+  a->xfer.capath = a->capath;
+  a->xfer.proxy = a->proxy;
+  a->xfer.noproxy = a->noproxy;
+  a->xfer.output_dirfd = a->output_dirfd;
+  a->xfer.ev = &a->ev;
+  a->xfer.ended = on_xfer_ended;
+  a->xfer.ud = a;
+  memset(&a->parse, 0, sizeof(a->parse));
+  a->parse.loop = a->loop;
+  a->parse.enabled = a->o.parse;
+  a->parse.snippet_len = a->o.snippet_len;
+  a->parse.nice = a->o.parse_nice;
+  a->parse.done = on_parse_done;
+  a->parse.ud = a;
 }
 
 /* After a stop the run still waits for the parses under way (a pool job
  * cannot be called back) and for the queued and held items to be
  * delivered, so every URL read gets its result; a fatal error ends it as
- * soon as nothing is outstanding in curl, the pool or a timer. */
+ * soon as nothing is outstanding in curl, the pool or a file read. */
 static int run_idle(const afetch_t *a)
 {
-  if (af_input_busy(a) || a->inflight || a->parsing || a->retrying)
+  if (af_input_busy(&a->in) || a->sched.inflight || a->parse.parsing)
     return 0;
   if (a->fatal)
     return 1;
+  if (a->sched.nsleep)
+    return 0;
   if (a->stopping)
-    return a->queued == 0 && a->held == 0;
-  return a->input_eof && a->queued == 0 && a->held == 0;
-}
-
-void af_engine_check_end(afetch_t *a)
-{
-  if (a->running && run_idle(a))
-    uv_idle_start(&a->finisher, af_engine_on_finisher);
+    return a->sched.queued == 0 && a->held == 0;
+  return a->in.eof && a->sched.queued == 0 && a->held == 0;
 }
 
 static void fill_summary(afetch_t *a, afetch_summary_t *s)
@@ -230,8 +281,8 @@ static void fill_summary(afetch_t *a, afetch_summary_t *s)
   s->interrupted = a->interrupted;
   s->input_unread = a->input_unread;
   for (int i = 0; i < AFETCH_LIMIT_COUNT; i++) {
-    s->limit_held[i] = a->limit_held[i];
-    s->limit_wait_ms[i] = (double)a->limit_wait_ns[i] / 1e6;
+    s->limit_held[i] = a->sched.limit_held[i];
+    s->limit_wait_ms[i] = (double)a->sched.limit_wait_ns[i] / 1e6;
   }
 }
 
@@ -246,10 +297,10 @@ static void on_progress(uv_timer_t *t)
   p.done = a->n_done;
   p.read = a->n_read;
   p.failed = a->n_failed;
-  p.in_flight = a->inflight;
+  p.in_flight = a->sched.inflight;
   p.elapsed_ms = (double)(uv_hrtime() - a->t0) / 1e6;
   p.rps = p.elapsed_ms > 0 ? (double)p.done * 1000.0 / p.elapsed_ms : 0;
-  p.input_done = a->input_eof;
+  p.input_done = a->in.eof;
   a->cb.on_progress(&p, a->cb.ud);
 }
 
@@ -259,8 +310,7 @@ int af_engine_run_begin(afetch_t *a, int run)
   int seq = a->o.mode == AFETCH_MODE_SEQUENTIAL ||
             (a->o.mode == AFETCH_MODE_COMPARE && run == 0);
   a->run_mode = seq ? AFETCH_MODE_SEQUENTIAL : AFETCH_MODE_CONCURRENT;
-  a->concurrency = seq ? 1 : a->o.concurrency;
-  a->per_host = seq ? 1 : a->o.per_host;
+  unsigned concurrency = seq ? 1 : a->o.concurrency;
   /* One at a time means in input order, parse included. */
   a->order_input = seq || a->o.order_input;
   a->window = a->o.reorder_window;
@@ -274,20 +324,23 @@ int af_engine_run_begin(afetch_t *a, int run)
   a->next_seq = a->next_emit = 0;
   a->n_done = a->n_ok = a->n_failed = a->n_http_err = a->n_bytes = 0;
   a->n_read = a->n_cancelled = 0;
-  a->next_start_ns = 0;
-  af_sched_wait_begin(a);
+  af_sched_run_begin(&a->sched, concurrency, seq ? 1 : a->o.per_host, a->o.rate,
+                     seq, a->order_input, a->window, uv_hrtime());
+  a->xfer.concurrency = concurrency;
+  a->xfer.concurrent = !seq;
   af_hist_init(&a->hist);
-  if (af_curlev_open(&a->ev, (long)a->concurrency) != 0)
+  if (af_curlev_open(&a->ev, (long)concurrency) != 0)
     return AFETCH_ECURL;
   a->t0 = uv_hrtime();
   a->running = 1;
-  if (a->cb.on_progress && a->o.progress_ms > 0) {
-    uv_timer_start(&a->progress_timer, on_progress, a->o.progress_ms,
-                   a->o.progress_ms);
-  }
-  af_input_start(a);
-  af_sched_pump(a);
-  af_engine_check_end(a);
+  if (a->cb.on_progress && a->o.progress_ms > 0 &&
+      uv_timer_start(&a->progress_timer, on_progress, a->o.progress_ms,
+                     a->o.progress_ms) != 0)
+    return AFETCH_EUV;
+  a->in.record = a->o.mode == AFETCH_MODE_COMPARE && run == 0;
+  a->in.replay = run == 1;
+  af_input_start(&a->in);
+  af_engine_kick(a);
   return 0;
 }
 
@@ -306,11 +359,12 @@ static void run_end(afetch_t *a)
 {
   a->running = 0;
   uv_timer_stop(&a->progress_timer);
-  uv_timer_stop(&a->rate_timer);
+  uv_timer_stop(&a->wake_timer);
   drop_held(a);
-  af_sched_drop_all(a);
+  for (af_item_t *it; (it = af_sched_take_any(&a->sched));)
+    af_item_free(it);
   /* Order matters: easies first, then the multi handle (docs/DESIGN.md R6). */
-  af_xfer_pool_free(a);
+  af_xfer_pool_free(&a->xfer);
   af_curlev_shut(&a->ev);
   if (a->cb.on_flush && a->delivered) {
     a->delivered = 0;
@@ -322,7 +376,7 @@ static void run_end(afetch_t *a)
     a->cb.on_run_end(&s, a->cb.ud);
   }
   int status = a->fatal;
-  if (!status && a->input_error)
+  if (!status && a->in.error)
     status = AFETCH_EIO;
   if (a->o.mode == AFETCH_MODE_COMPARE && a->run == 0 && !a->stopping &&
       !status) {
@@ -330,26 +384,131 @@ static void run_end(afetch_t *a)
     if (status == 0)
       return;
   }
-  af_input_close(a);
+  af_input_close(&a->in);
   a->finished = 1;
   a->status = status;
   if (a->cb.on_done)
     a->cb.on_done(status, a->cb.ud);
 }
 
-void af_engine_on_finisher(uv_idle_t *h)
+static void on_wake(uv_timer_t *t)
 {
-  afetch_t *a = h->data;
-  uv_idle_stop(h);
+  af_engine_kick(t->data);
+}
+
+/* Starts what the scheduler allows now. Returns when to ask it again
+ * (0: after the next event). */
+static uint64_t start_ready(afetch_t *a)
+{
+  uint64_t wake = 0;
+  while (!a->fatal && !a->stopping) {
+    af_sched_gate_t g = {a->next_emit, af_parse_full(&a->parse)};
+    af_item_t *it = af_sched_next(&a->sched, uv_hrtime(), &g, &wake);
+    if (a->sched.oom)
+      a->fatal = AFETCH_ENOMEM;
+    if (!it)
+      break;
+    if (!it->u.url) {
+      complete(a, it); /* an invalid line: its result is its error */
+      continue;
+    }
+    if (af_xfer_start(&a->xfer, it) != 0) {
+      /* The item carries its error; it is complete. */
+      af_sched_ended(&a->sched, it, uv_hrtime());
+      complete(a, it);
+    }
+  }
+  if (a->fatal || a->stopping)
+    af_sched_wait_end(&a->sched, uv_hrtime());
+  return wake;
+}
+
+static void arm_wake(afetch_t *a, uint64_t wake)
+{
+  if (!wake)
+    return; /* a timer still armed only brings a kick that finds nothing */
+  uint64_t now = uv_hrtime();
+  uint64_t ms = wake > now ? (wake - now + 999999) / 1000000 : 0;
+  if (uv_timer_start(&a->wake_timer, on_wake, ms, 0) != 0)
+    a->fatal = AFETCH_EUV;
+}
+
+/* The one place that decides: after a stop, queued items end as cancelled
+ * (lowest input line first, and under order_input only as far as the
+ * reorder window reaches: the rest follow when the results before them
+ * are delivered); otherwise whatever may start starts, the read-ahead
+ * window is topped up and, if that brought new lines, admission runs
+ * again (an invalid line completes at once, so a list of them must not
+ * stall waiting for an event). Then the end of the run is checked. */
+static void decide(afetch_t *a)
+{
+  if (a->stopping) {
+    for (af_item_t *it;
+         !a->fatal &&
+         (it = af_sched_next_cancel(&a->sched, uv_hrtime(), a->next_emit));)
+      cancel(a, it);
+  }
+  else {
+    for (;;) {
+      uint64_t wake = start_ready(a);
+      if (a->fatal || a->stopping)
+        break;
+      uint64_t before = a->n_read;
+      if (a->sched.queued < a->o.read_ahead)
+        af_input_pull(&a->in);
+      if (a->n_read == before) {
+        arm_wake(a, wake);
+        break;
+      }
+    }
+  }
   if (a->running && run_idle(a))
     run_end(a);
 }
 
+void af_engine_on_kick(uv_idle_t *h)
+{
+  afetch_t *a = h->data;
+  uv_idle_stop(h);
+  if (a->running)
+    decide(a);
+}
+
+void af_engine_abort(afetch_t *a, int cancelled)
+{
+  /* Every list is emptied before any result goes out, so a callback that
+   * runs meanwhile sees no half-aborted item. */
+  af_item_t *done = af_xfer_take_all(&a->xfer);
+  uint64_t now = uv_hrtime();
+  for (af_item_t *it = done; it; it = it->fnext)
+    af_sched_ended(&a->sched, it, now);
+  for (af_item_t *it; (it = af_sched_take_sleeping(&a->sched));) {
+    it->retries--; /* the retry it waited for never happened */
+    it->fprev = NULL;
+    it->fnext = done;
+    if (done)
+      done->fprev = it;
+    done = it;
+  }
+  while (done) {
+    af_item_t *it = done;
+    done = it->fnext;
+    it->fnext = it->fprev = NULL;
+    if (cancelled) {
+      af_item_reset_result(it);
+      cancel(a, it);
+    }
+    else {
+      af_sched_release(&a->sched, it);
+      af_item_free(it);
+    }
+  }
+}
+
 /* Stop: runs on the loop thread (afetch_stop only signals). Nothing more
  * is read; what was read ends now, each item with one result: transfers
- * and retry waits as cancelled at once, queued items through the
- * scheduler (which keeps input order), parses under way when they are
- * done. */
+ * and retry waits as cancelled at once, queued items in the kick (which
+ * keeps input order), parses under way when they are done. */
 void af_engine_on_stop(uv_async_t *h)
 {
   afetch_t *a = h->data;
@@ -357,15 +516,14 @@ void af_engine_on_stop(uv_async_t *h)
     return;
   a->stopping = 1;
   a->interrupted = !a->fatal;
-  a->input_unread = !a->input_eof;
+  a->input_unread = !a->in.eof;
   /* Before the aborts free slots: from now on no URL waits on a limit. */
-  af_sched_wait_end(a);
-  uv_timer_stop(&a->rate_timer);
-  af_input_close(a);
-  af_xfer_abort_all(a, 1);
-  af_parse_cancel(a);
-  af_sched_pump(a);
-  af_engine_check_end(a);
+  af_sched_wait_end(&a->sched, uv_hrtime());
+  uv_timer_stop(&a->wake_timer);
+  af_input_close(&a->in);
+  af_engine_abort(a, 1);
+  af_parse_cancel(&a->parse);
+  af_engine_kick(a);
 }
 
 /* Once per loop iteration: lets the caller flush what results wrote. */

@@ -8,36 +8,86 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "afetch.h"
+#include "input.h"
 
 #define CHUNK (64 * 1024)
 #define MAX_LINE (64 * 1024) /* longer lines are refused as too long */
 
-static void source_next(afetch_t *a);
+/* A line source: an fd read through the loop. */
+struct af_source {
+  af_source_t *next;
+  int fd;
+  int close_fd;
+  int kind; /* uv_handle_type of the fd */
+  union {
+    uv_pipe_t pipe;
+    uv_tty_t tty;
+  } h;
+  uv_fs_t req;
+  int64_t offset;
+  int reading; /* a read is outstanding or the stream is started */
+  int eof;
+  int open;    /* the stream handle was initialised (needs uv_close) */
+  int closing; /* uv_close called, its callback not yet run */
+  int orphan;  /* the engine is gone: the pending callback frees this */
+  char *chunk; /* read buffer */
+  af_input_t *in;
+  af_gz_t gz;  /* the bytes read, inflated if they are gzip */
+  int pending; /* read bytes not yet split: the window filled first */
+  /* How many afetch_add_url URLs were added before this source. */
+  size_t urls_before;
+};
+
+static void source_next(af_input_t *a);
+
+/* --compare: the first run keeps the list for the second. */
+static int record(af_input_t *a, const char *line, size_t len, uint64_t lineno,
+                  int too_long)
+{
+  if (a->nrec == a->caprec) {
+    size_t cap = a->caprec ? a->caprec * 2 : 256;
+    af_recorded_t *p = realloc(a->rec, cap * sizeof(*p));
+    if (!p)
+      return -1;
+    a->rec = p;
+    a->caprec = cap;
+  }
+  char *t = malloc(len + 1);
+  if (!t)
+    return -1;
+  memcpy(t, line, len);
+  t[len] = '\0';
+  a->rec[a->nrec++] = (af_recorded_t){lineno, t, len, too_long};
+  return 0;
+}
 
 static void on_line(const char *line, size_t len, uint64_t lineno, int too_long,
                     void *ud)
 {
-  afetch_t *a = ud;
-  af_engine_intake(a, line, len, a->line_base + lineno, too_long);
+  af_input_t *a = ud;
+  lineno += a->line_base;
+  if (a->record && !a->oom && record(a, line, len, lineno, too_long) < 0)
+    a->oom = 1;
+  a->line(a->ud, line, len, lineno, too_long);
 }
 
-static int window_full(afetch_t *a)
+static int window_full(af_input_t *a)
 {
-  return a->stopping || a->queued >= a->o.read_ahead;
+  return !a->room(a->ud);
 }
 
 /* URLs of afetch_add_url due before the current source: inputs are read
  * in the order they were added (afetch URL FILE URL), and line numbers
  * run on across them as if they were concatenated. */
-static size_t urls_due(const afetch_t *a)
+static size_t urls_due(const af_input_t *a)
 {
   return a->src_cur ? a->src_cur->urls_before : a->nurls;
 }
 
 /* The in-memory URLs go through the same splitter as a file, so trimming
  * and comments behave the same. */
-static void feed_urls(afetch_t *a)
+static void feed_urls(af_input_t *a)
 {
   while (a->urls_pos < urls_due(a) && !window_full(a)) {
     const char *u = a->urls[a->urls_pos++];
@@ -51,17 +101,17 @@ static void feed_urls(afetch_t *a)
 }
 
 /* COMPARE, second run: the list kept by the first. */
-static void feed_recorded(afetch_t *a)
+static void feed_recorded(af_input_t *a)
 {
   while (a->rec_pos < a->nrec && !window_full(a)) {
     af_recorded_t *r = &a->rec[a->rec_pos++];
-    af_engine_intake(a, r->text, r->len, r->line, r->too_long);
+    a->line(a->ud, r->text, r->len, r->line, r->too_long);
   }
   if (a->rec_pos == a->nrec)
-    a->input_eof = 1;
+    a->eof = 1;
 }
 
-static void source_finish(afetch_t *a, af_source_t *s)
+static void source_finish(af_input_t *a, af_source_t *s)
 {
   af_lines_finish(&a->lines, on_line, a);
   a->line_base += a->lines.lineno;
@@ -104,10 +154,10 @@ static void close_source(af_source_t *s)
 
 /* This source is over, after a read error (failed) or at EOF: its last
  * line, its descriptor, then the next source. */
-static void source_done(afetch_t *a, af_source_t *s, int failed)
+static void source_done(af_input_t *a, af_source_t *s, int failed)
 {
   if (failed)
-    a->input_error = 1;
+    a->error = 1;
   s->pending = 0;
   source_finish(a, s);
   close_source(s);
@@ -116,7 +166,7 @@ static void source_done(afetch_t *a, af_source_t *s, int failed)
 
 /* EOF: what the gzip decoder still holds goes to the splitter first; a
  * stream cut inside a gzip member is a read error. */
-static void source_eof(afetch_t *a, af_source_t *s)
+static void source_eof(af_input_t *a, af_source_t *s)
 {
   const char *p = NULL;
   size_t n = 0;
@@ -131,9 +181,9 @@ static void source_eof(afetch_t *a, af_source_t *s)
 /* Splits the bytes read last, inflated if the source is gzip, while the
  * read-ahead window has room: one output buffer at a time, so a list that
  * inflates a thousandfold is paced like any other. Returns 0 when they
- * are all used, 1 when some wait for af_input_resume, -1 when the gzip
+ * are all used, 1 when some wait for af_input_pull, -1 when the gzip
  * data is corrupt. */
-static int drain(afetch_t *a, af_source_t *s)
+static int drain(af_input_t *a, af_source_t *s)
 {
   for (;;) {
     if (window_full(a)) {
@@ -164,7 +214,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 {
   af_source_t *s = st->data;
-  afetch_t *a = s->engine;
+  af_input_t *a = s->in;
   int rc = 0;
   if (n > 0) {
     af_gz_push(&s->gz, buf->base, (size_t)n);
@@ -185,8 +235,7 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
     uv_read_stop(st);
     s->reading = 0;
   }
-  af_sched_pump(a);
-  af_engine_check_end(a);
+  a->wake(a->ud);
 }
 
 static void issue_fs_read(af_source_t *s);
@@ -201,7 +250,7 @@ static void on_fs_read(uv_fs_t *req)
     source_destroy(s);
     return;
   }
-  afetch_t *a = s->engine;
+  af_input_t *a = s->in;
   if (n > 0) {
     s->offset += n;
     af_gz_push(&s->gz, s->chunk, (size_t)n);
@@ -217,8 +266,7 @@ static void on_fs_read(uv_fs_t *req)
   else {
     source_done(a, s, 1);
   }
-  af_sched_pump(a);
-  af_engine_check_end(a);
+  a->wake(a->ud);
 }
 
 static void issue_fs_read(af_source_t *s)
@@ -227,15 +275,15 @@ static void issue_fs_read(af_source_t *s)
     return;
   uv_buf_t b = uv_buf_init(s->chunk, CHUNK);
   s->req.data = s;
-  if (uv_fs_read(s->engine->loop, &s->req, s->fd, &b, 1, s->offset,
-                 on_fs_read) != 0) {
-    source_done(s->engine, s, 1);
+  if (uv_fs_read(s->in->loop, &s->req, s->fd, &b, 1, s->offset, on_fs_read) !=
+      0) {
+    source_done(s->in, s, 1);
     return;
   }
   s->reading = 1;
 }
 
-static int open_stream(afetch_t *a, af_source_t *s)
+static int open_stream(af_input_t *a, af_source_t *s)
 {
   int rc;
   /* libuv closes a stream's fd (above 2) with the handle: read through a
@@ -263,7 +311,7 @@ static int open_stream(afetch_t *a, af_source_t *s)
   return 0;
 }
 
-static void resume_source(afetch_t *a, af_source_t *s)
+static void resume_source(af_input_t *a, af_source_t *s)
 {
   if (s->eof || s->reading)
     return;
@@ -289,22 +337,22 @@ static void resume_source(afetch_t *a, af_source_t *s)
   s->reading = 1;
 }
 
-static void source_next(afetch_t *a)
+static void source_next(af_input_t *a)
 {
   if (a->src_cur && a->src_cur->eof)
     a->src_cur = a->src_cur->next;
   feed_urls(a);
   if (a->urls_pos < urls_due(a))
-    return; /* the window is full: af_input_resume goes on */
+    return; /* the window is full: af_input_pull goes on */
   if (!a->src_cur) {
-    a->input_eof = 1;
+    a->eof = 1;
     return;
   }
   if (!window_full(a))
     resume_source(a, a->src_cur);
 }
 
-int af_input_add_fd(afetch_t *a, int fd, int close_fd)
+int af_input_add_fd(af_input_t *a, int fd, int close_fd)
 {
   af_source_t *s = calloc(1, sizeof(*s));
   if (!s)
@@ -317,7 +365,7 @@ int af_input_add_fd(afetch_t *a, int fd, int close_fd)
   af_gz_init(&s->gz, CHUNK);
   s->fd = fd;
   s->close_fd = close_fd;
-  s->engine = a;
+  s->in = a;
   s->urls_before = a->nurls;
   s->kind = uv_guess_handle(fd);
   if (s->kind == UV_UNKNOWN_HANDLE)
@@ -330,23 +378,49 @@ int af_input_add_fd(afetch_t *a, int fd, int close_fd)
   return 0;
 }
 
-void af_input_start(afetch_t *a)
+void af_input_init(af_input_t *a, uv_loop_t *loop)
 {
-  a->input_eof = 0;
-  if (a->run == 1) {
+  memset(a, 0, sizeof(*a));
+  a->loop = loop;
+  af_buf_init(&a->lines.cur, 0);
+}
+
+int af_input_add_url(af_input_t *a, const char *url, size_t len)
+{
+  if (a->nurls == a->capurls) {
+    size_t cap = a->capurls ? a->capurls * 2 : 64;
+    char **p = realloc(a->urls, cap * sizeof(*p));
+    if (!p)
+      return AFETCH_ENOMEM;
+    a->urls = p;
+    a->capurls = cap;
+  }
+  char *u = malloc(len + 1);
+  if (!u)
+    return AFETCH_ENOMEM;
+  memcpy(u, url, len);
+  u[len] = '\0';
+  a->urls[a->nurls++] = u;
+  return 0;
+}
+
+void af_input_start(af_input_t *a)
+{
+  a->eof = 0;
+  if (a->replay) {
     feed_recorded(a);
     return;
   }
   a->src_cur = a->sources;
   af_lines_init(&a->lines, MAX_LINE);
-  af_input_resume(a);
+  af_input_pull(a);
 }
 
-void af_input_resume(afetch_t *a)
+void af_input_pull(af_input_t *a)
 {
-  if (a->input_eof || a->stopping)
+  if (a->eof)
     return;
-  if (a->run == 1) {
+  if (a->replay) {
     feed_recorded(a);
     return;
   }
@@ -354,14 +428,13 @@ void af_input_resume(afetch_t *a)
   if (a->urls_pos < urls_due(a))
     return;
   if (!a->src_cur) {
-    a->input_eof = 1;
+    a->eof = 1;
     return;
   }
   resume_source(a, a->src_cur);
 }
 
-/* 1 while a file read is in the thread pool: the run cannot end yet. */
-int af_input_busy(const afetch_t *a)
+int af_input_busy(const af_input_t *a)
 {
   for (af_source_t *s = a->sources; s; s = s->next)
     if (s->kind == UV_FILE && s->reading)
@@ -370,7 +443,7 @@ int af_input_busy(const afetch_t *a)
 }
 
 /* Stops reading (on stop or at the end of the run) and closes streams. */
-void af_input_close(afetch_t *a)
+void af_input_close(af_input_t *a)
 {
   for (af_source_t *s = a->sources; s; s = s->next) {
     if (s->open && s->reading)
@@ -382,10 +455,10 @@ void af_input_close(afetch_t *a)
     }
     /* A file read in flight finishes in on_fs_read, which closes it. */
   }
-  a->input_eof = 1;
+  a->eof = 1;
 }
 
-void af_input_free(afetch_t *a)
+void af_input_free(af_input_t *a)
 {
   af_source_t *s = a->sources;
   while (s) {
@@ -398,4 +471,14 @@ void af_input_free(afetch_t *a)
   }
   a->sources = a->src_tail = a->src_cur = NULL;
   af_lines_free(&a->lines);
+  for (size_t i = 0; i < a->nurls; i++)
+    free(a->urls[i]);
+  free(a->urls);
+  a->urls = NULL;
+  a->nurls = a->capurls = 0;
+  for (size_t i = 0; i < a->nrec; i++)
+    free(a->rec[i].text);
+  free(a->rec);
+  a->rec = NULL;
+  a->nrec = a->caprec = 0;
 }

@@ -10,13 +10,13 @@
 #include <unistd.h>
 #endif
 
-#include "engine.h"
 #include "extract.h"
+#include "parse.h"
 
 typedef struct af_parse_job {
   uv_work_t req;
-  struct af_parse_job *next, *prev; /* a->parse_jobs */
-  afetch_t *a;
+  struct af_parse_job *next, *prev; /* a->jobs */
+  af_parse_t *a;
   af_item_t *it;
   char *body;
   size_t len;
@@ -26,28 +26,28 @@ typedef struct af_parse_job {
   int rc;
 } job_t;
 
-static void job_unlink(afetch_t *a, job_t *j)
+static void job_unlink(af_parse_t *a, job_t *j)
 {
   if (j->prev)
     j->prev->next = j->next;
   else
-    a->parse_jobs = j->next;
+    a->jobs = j->next;
   if (j->next)
     j->next->prev = j->prev;
 }
 
-void af_parse_cancel(afetch_t *a)
+void af_parse_cancel(af_parse_t *a)
 {
   /* uv_cancel succeeds only for a job still waiting for a thread; its
    * after-work callback then runs with UV_ECANCELED on a later
    * iteration, so the list is not changed under this walk. */
-  for (job_t *j = a->parse_jobs; j; j = j->next)
+  for (job_t *j = a->jobs; j; j = j->next)
     uv_cancel((uv_req_t *)&j->req);
 }
 
-void af_parse_orphan(afetch_t *a)
+void af_parse_orphan(af_parse_t *a)
 {
-  job_t *j = a->parse_jobs;
+  job_t *j = a->jobs;
   while (j) {
     job_t *n = j->next;
     uv_cancel((uv_req_t *)&j->req);
@@ -55,24 +55,24 @@ void af_parse_orphan(afetch_t *a)
     j->next = j->prev = NULL;
     j = n;
   }
-  a->parse_jobs = NULL;
+  a->jobs = NULL;
 }
 
-/* Backpressure (sched.c): while this many bodies, or this many bytes of
- * them, wait for or sit in a parser, admission pauses, so memory stays
+/* Backpressure (the engine tells sched.c): while this many bodies, or this many
+ * bytes of them, wait for or sit in a parser, admission pauses, so memory stays
  * flat however long the list and however slow the parser. Counted in
  * bytes as well as bodies: a wave of 100 small pages that land together
  * (a few KiB in all) must not stall the next wave until they are parsed
  * (it cost 5-9 ms per wave at 8 bodies), while eight 512 KiB prefixes are
  * already enough to keep the pool busy. */
-int af_parse_full(const afetch_t *a)
+int af_parse_full(const af_parse_t *a)
 {
-  return a->parsing >= 64 || a->parse_bytes >= 4u * 1024 * 1024;
+  return a->parsing >= 64 || a->bytes >= 4u * 1024 * 1024;
 }
 
-int af_parse_wanted(afetch_t *a, af_item_t *it)
+int af_parse_wanted(const af_parse_t *a, const af_item_t *it)
 {
-  if (!a->o.parse || it->body.len == 0 || it->keep_body != 1)
+  if (!a->enabled || it->body.len == 0 || it->keep_body != 1)
     return 0;
   return af_is_html(it->content_type, it->body.data, it->body.len);
 }
@@ -121,7 +121,7 @@ static void hand_over(af_item_t *it, int ok, af_extract_t *out)
 static void on_after_work(uv_work_t *req, int status)
 {
   job_t *j = req->data;
-  afetch_t *a = j->a;
+  af_parse_t *a = j->a;
   af_item_t *it = j->it;
   if (!a) {
     /* afetch_free came first: the engine may be gone, the item is ours. */
@@ -133,20 +133,15 @@ static void on_after_work(uv_work_t *req, int status)
   }
   job_unlink(a, j);
   a->parsing--;
-  a->parse_bytes -= j->len;
+  a->bytes -= j->len;
   free(j->body);
   hand_over(it, status == 0 && j->rc == 0, &j->out);
   free(j);
   /* A stop called this job back before it ran: the page was fetched but
    * not read, so it is not done (its status and bytes stay). A job that
    * ran completes as usual, after a stop too; either way the result may
-   * be what held order_input's queue, and the pump goes on cancelling. */
-  if (status == UV_ECANCELED)
-    af_engine_cancel(a, it);
-  else
-    af_engine_complete(a, it);
-  af_sched_pump(a);
-  af_engine_check_end(a);
+   * be what held order_input's queue. */
+  a->done(a->ud, it, status == UV_ECANCELED);
 }
 
 /* A body this small is parsed on the loop thread. The hand-off to a pool
@@ -156,12 +151,12 @@ static void on_after_work(uv_work_t *req, int status)
  * pays from here on; the loop is never held longer than that. */
 #define PARSE_INLINE_MAX 512
 
-int af_parse_queue(afetch_t *a, af_item_t *it)
+int af_parse_queue(af_parse_t *a, af_item_t *it)
 {
   if (it->body.len <= PARSE_INLINE_MAX) {
     af_extract_t out;
     int rc = af_extract(it->body.data, it->body.len, it->content_type,
-                        a->o.snippet_len, &out);
+                        a->snippet_len, &out);
     hand_over(it, rc == 0, &out);
     return 1;
   }
@@ -170,8 +165,8 @@ int af_parse_queue(afetch_t *a, af_item_t *it)
     return -1;
   j->a = a;
   j->it = it;
-  j->snippet_len = a->o.snippet_len;
-  j->nice = a->o.parse_nice;
+  j->snippet_len = a->snippet_len;
+  j->nice = a->nice;
   j->body = af_buf_detach(&it->body, &j->len);
   if (!j->body) {
     free(j);
@@ -185,10 +180,10 @@ int af_parse_queue(afetch_t *a, af_item_t *it)
     return -1;
   }
   a->parsing++;
-  a->parse_bytes += j->len;
-  j->next = a->parse_jobs;
+  a->bytes += j->len;
+  j->next = a->jobs;
   if (j->next)
     j->next->prev = j;
-  a->parse_jobs = j;
+  a->jobs = j;
   return 0;
 }

@@ -16,7 +16,7 @@
  *     than concurrency in flight, so a higher per_host could not help;
  *   - otherwise whatever stopped admission then: all concurrency slots
  *     busy, the parsers behind (backpressure), no rate token yet, in that
- *     order of precedence (the order admit() checks them), or the reorder
+ *     order of precedence (the order af_sched_next checks them), or the reorder
  *     window of order_input, which is not a limit and counted nowhere.
  * Each such time is charged to its limit when the URL starts (or is
  * cancelled), and the URL counts once under every limit charged. The
@@ -28,27 +28,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "scheduler.h"
 
 #define NOT_IN_HEAP SIZE_MAX
 
-static uint64_t key_hash(const char *s)
+/* The host table's hash: the shard hash's FNV-1a (src/url.c), which is
+ * case-blind like host names. */
+static size_t bucket(const af_sched_t *s, const char *key, size_t cap)
 {
-  uint64_t h = 1469598103934665603ULL;
-  while (*s) {
-    h ^= (unsigned char)*s++;
-    h *= 1099511628211ULL;
-  }
-  return h;
+  (void)s;
+  return (size_t)afetch_host_hash(key, strlen(key)) & (cap - 1);
 }
 
-void af_sched_init(afetch_t *a)
+void af_sched_init(af_sched_t *s)
 {
-  memset(&a->invalid_host, 0, sizeof(a->invalid_host));
-  a->invalid_host.unlimited = 1;
-  a->invalid_host.heap_idx = NOT_IN_HEAP;
-  a->invalid_host.key = "";
-  a->next_start_ns = 0;
+  memset(s, 0, sizeof(*s));
+  s->invalid_host.unlimited = 1;
+  s->invalid_host.heap_idx = NOT_IN_HEAP;
+  s->invalid_host.key = "";
+  s->wait_reason = -1;
 }
 
 /* Heap of startable hosts, ordered by the seq of their head item. */
@@ -57,75 +55,122 @@ static uint64_t hkey(const af_host_t *h)
   return h->head->seq;
 }
 
-static void heap_set(afetch_t *a, size_t i, af_host_t *h)
+static void heap_set(af_sched_t *s, size_t i, af_host_t *h)
 {
-  a->heap[i] = h;
+  s->heap[i] = h;
   h->heap_idx = i;
 }
 
-static void sift_up(afetch_t *a, size_t i)
+static void sift_up(af_sched_t *s, size_t i)
 {
-  af_host_t *h = a->heap[i];
+  af_host_t *h = s->heap[i];
   while (i > 0) {
     size_t p = (i - 1) / 2;
-    if (hkey(a->heap[p]) <= hkey(h))
+    if (hkey(s->heap[p]) <= hkey(h))
       break;
-    heap_set(a, i, a->heap[p]);
+    heap_set(s, i, s->heap[p]);
     i = p;
   }
-  heap_set(a, i, h);
+  heap_set(s, i, h);
 }
 
-static void sift_down(afetch_t *a, size_t i)
+static void sift_down(af_sched_t *s, size_t i)
 {
-  af_host_t *h = a->heap[i];
+  af_host_t *h = s->heap[i];
   for (;;) {
     size_t l = 2 * i + 1;
-    if (l >= a->nheap)
+    if (l >= s->nheap)
       break;
     size_t m = l;
-    if (l + 1 < a->nheap && hkey(a->heap[l + 1]) < hkey(a->heap[l]))
+    if (l + 1 < s->nheap && hkey(s->heap[l + 1]) < hkey(s->heap[l]))
       m = l + 1;
-    if (hkey(a->heap[m]) >= hkey(h))
+    if (hkey(s->heap[m]) >= hkey(h))
       break;
-    heap_set(a, i, a->heap[m]);
+    heap_set(s, i, s->heap[m]);
     i = m;
   }
-  heap_set(a, i, h);
+  heap_set(s, i, h);
 }
 
-static int heap_push(afetch_t *a, af_host_t *h)
+static int heap_push(af_sched_t *s, af_host_t *h)
 {
-  if (a->nheap == a->capheap) {
-    size_t cap = a->capheap ? a->capheap * 2 : 64;
-    af_host_t **p = realloc(a->heap, cap * sizeof(*p));
+  if (s->nheap == s->capheap) {
+    size_t cap = s->capheap ? s->capheap * 2 : 64;
+    af_host_t **p = realloc(s->heap, cap * sizeof(*p));
     if (!p)
       return -1;
-    a->heap = p;
-    a->capheap = cap;
+    s->heap = p;
+    s->capheap = cap;
   }
-  heap_set(a, a->nheap++, h);
-  sift_up(a, a->nheap - 1);
+  heap_set(s, s->nheap++, h);
+  sift_up(s, s->nheap - 1);
   return 0;
 }
 
-static void heap_remove(afetch_t *a, af_host_t *h)
+static void heap_remove(af_sched_t *s, af_host_t *h)
 {
   size_t i = h->heap_idx;
   h->heap_idx = NOT_IN_HEAP;
-  af_host_t *last = a->heap[--a->nheap];
-  if (i == a->nheap)
+  af_host_t *last = s->heap[--s->nheap];
+  if (i == s->nheap)
     return;
-  heap_set(a, i, last);
-  sift_down(a, i);
-  sift_up(a, last->heap_idx);
+  heap_set(s, i, last);
+  sift_down(s, i);
+  sift_up(s, last->heap_idx);
+}
+
+/* ---- sleeping items: a min-heap by ready_at ------------------------- */
+
+static void sleep_swap(af_sched_t *s, size_t i, size_t j)
+{
+  af_item_t *t = s->sleep[i];
+  s->sleep[i] = s->sleep[j];
+  s->sleep[j] = t;
+}
+
+static int sleep_push(af_sched_t *s, af_item_t *it)
+{
+  if (s->nsleep == s->capsleep) {
+    size_t cap = s->capsleep ? s->capsleep * 2 : 16;
+    af_item_t **p = realloc(s->sleep, cap * sizeof(*p));
+    if (!p)
+      return -1;
+    s->sleep = p;
+    s->capsleep = cap;
+  }
+  size_t i = s->nsleep++;
+  s->sleep[i] = it;
+  while (i > 0 && s->sleep[(i - 1) / 2]->ready_at > s->sleep[i]->ready_at) {
+    sleep_swap(s, i, (i - 1) / 2);
+    i = (i - 1) / 2;
+  }
+  return 0;
+}
+
+static af_item_t *sleep_pop(af_sched_t *s)
+{
+  af_item_t *top = s->sleep[0];
+  s->sleep[0] = s->sleep[--s->nsleep];
+  size_t i = 0;
+  for (;;) {
+    size_t l = 2 * i + 1, m = i;
+    if (l < s->nsleep && s->sleep[l]->ready_at < s->sleep[m]->ready_at)
+      m = l;
+    if (l + 1 < s->nsleep && s->sleep[l + 1]->ready_at < s->sleep[m]->ready_at)
+      m = l + 1;
+    if (m == i)
+      break;
+    sleep_swap(s, i, m);
+    i = m;
+  }
+  return top;
 }
 
 /* ---- limit accounting (see the top of this file) --------------------- */
 
-static uint64_t global_clock(const afetch_t *a, int r, uint64_t now)
+static uint64_t global_clock(const af_sched_t *s, int r, uint64_t now)
 {
-  return a->wait_clock[r] + (a->wait_reason == r ? now - a->wait_since : 0);
+  return s->wait_clock[r] + (s->wait_reason == r ? now - s->wait_since : 0);
 }
 
 static uint64_t host_capped_clock(const af_host_t *h, uint64_t now)
@@ -134,161 +179,166 @@ static uint64_t host_capped_clock(const af_host_t *h, uint64_t now)
 }
 
 /* Time reason r blocked starts while h was below its cap. */
-static uint64_t host_free_clock(const afetch_t *a, const af_host_t *h, int r,
+static uint64_t host_free_clock(const af_sched_t *s, const af_host_t *h, int r,
                                 uint64_t now)
 {
   uint64_t v = h->free_base[r];
   if (!h->capped_since)
-    v += global_clock(a, r, now) - h->free_snap[r];
+    v += global_clock(s, r, now) - h->free_snap[r];
   return v;
 }
 
 /* Per-host counts as the binding limit only below concurrency. */
-static int host_capped(const afetch_t *a, const af_host_t *h)
+static int host_capped(const af_sched_t *s, const af_host_t *h)
 {
-  return !h->unlimited && a->per_host < a->concurrency &&
-         h->inflight >= a->per_host;
+  return !h->unlimited && s->per_host < s->concurrency &&
+         h->inflight >= s->per_host;
 }
 
-static void host_clock_start(afetch_t *a, af_host_t *h, uint64_t now)
+static void host_clock_start(af_sched_t *s, af_host_t *h, uint64_t now)
 {
   h->capped_ns = 0;
   h->capped_since = 0;
   for (int r = 0; r < AF_WAIT_REASONS; r++) {
     h->free_base[r] = 0;
-    h->free_snap[r] = global_clock(a, r, now);
+    h->free_snap[r] = global_clock(s, r, now);
   }
 }
 
 /* After h->inflight changed: starts or stops its capped clock. */
-static void host_cap_update(afetch_t *a, af_host_t *h)
+static void host_cap_update(af_sched_t *s, af_host_t *h, uint64_t now)
 {
-  int capped = host_capped(a, h);
+  int capped = host_capped(s, h);
   if (capped == (h->capped_since != 0))
     return;
-  uint64_t now = uv_hrtime();
   if (capped) {
     for (int r = 0; r < AF_WAIT_REASONS; r++)
-      h->free_base[r] += global_clock(a, r, now) - h->free_snap[r];
+      h->free_base[r] += global_clock(s, r, now) - h->free_snap[r];
     h->capped_since = now ? now : 1;
   }
   else {
     h->capped_ns += now - h->capped_since;
     h->capped_since = 0;
     for (int r = 0; r < AF_WAIT_REASONS; r++)
-      h->free_snap[r] = global_clock(a, r, now);
+      h->free_snap[r] = global_clock(s, r, now);
   }
 }
 
 /* The global reason that blocks admission from now on (-1: none). */
-static void set_wait_reason(afetch_t *a, int r)
+static void set_wait_reason(af_sched_t *s, int r, uint64_t now)
 {
-  if (r == a->wait_reason)
+  if (r == s->wait_reason)
     return;
-  uint64_t now = uv_hrtime();
-  if (a->wait_reason >= 0)
-    a->wait_clock[a->wait_reason] += now - a->wait_since;
-  a->wait_reason = r;
-  a->wait_since = now;
+  if (s->wait_reason >= 0)
+    s->wait_clock[s->wait_reason] += now - s->wait_since;
+  s->wait_reason = r;
+  s->wait_since = now;
 }
 
-void af_sched_wait_end(afetch_t *a)
+void af_sched_wait_end(af_sched_t *s, uint64_t now)
 {
-  set_wait_reason(a, -1);
+  set_wait_reason(s, -1, now);
 }
 
-void af_sched_wait_begin(afetch_t *a)
+void af_sched_run_begin(af_sched_t *s, unsigned concurrency, unsigned per_host,
+                        double rate, int sequential, int order_input,
+                        unsigned window, uint64_t now)
 {
-  memset(a->wait_clock, 0, sizeof(a->wait_clock));
-  memset(a->limit_held, 0, sizeof(a->limit_held));
-  memset(a->limit_wait_ns, 0, sizeof(a->limit_wait_ns));
-  a->wait_reason = -1;
-  a->wait_since = 0;
-  uint64_t now = uv_hrtime();
-  for (size_t i = 0; i < a->hcap; i++)
-    for (af_host_t *h = a->htab[i]; h; h = h->hnext)
-      host_clock_start(a, h, now);
+  s->concurrency = concurrency;
+  s->per_host = per_host;
+  s->rate = rate;
+  s->sequential = sequential;
+  s->order_input = order_input;
+  s->window = window;
+  s->next_start_ns = 0;
+  s->oom = 0;
+  memset(s->wait_clock, 0, sizeof(s->wait_clock));
+  memset(s->limit_held, 0, sizeof(s->limit_held));
+  memset(s->limit_wait_ns, 0, sizeof(s->limit_wait_ns));
+  s->wait_reason = -1;
+  s->wait_since = 0;
+  for (size_t i = 0; i < s->hcap; i++)
+    for (af_host_t *h = s->htab[i]; h; h = h->hnext)
+      host_clock_start(s, h, now);
 }
 
-static void wait_mark(afetch_t *a, af_item_t *it)
+static void wait_mark(af_sched_t *s, af_item_t *it, uint64_t now)
 {
   af_host_t *h = it->host;
-  uint64_t now = uv_hrtime();
   it->mark.t = now;
   it->mark.host = host_capped_clock(h, now);
   for (int r = 0; r < AF_WAIT_REASONS; r++)
-    it->mark.global[r] = host_free_clock(a, h, r, now);
+    it->mark.global[r] = host_free_clock(s, h, r, now);
 }
 
-static void charge(afetch_t *a, int limit, uint64_t ns)
+static void charge(af_sched_t *s, int limit, uint64_t ns)
 {
   if (ns == 0)
     return;
-  a->limit_held[limit]++;
-  a->limit_wait_ns[limit] += ns;
+  s->limit_held[limit]++;
+  s->limit_wait_ns[limit] += ns;
 }
 
 /* it leaves the queue (to start, or cancelled): charges its wait. */
-static void wait_charge(afetch_t *a, af_item_t *it)
+static void wait_charge(af_sched_t *s, af_item_t *it, uint64_t now)
 {
   af_host_t *h = it->host;
-  if (a->run_mode != AFETCH_MODE_CONCURRENT || h->unlimited)
+  if (s->sequential || h->unlimited)
     return;
-  uint64_t now = uv_hrtime();
-  charge(a, AFETCH_LIMIT_PER_HOST, host_capped_clock(h, now) - it->mark.host);
+  charge(s, AFETCH_LIMIT_PER_HOST, host_capped_clock(h, now) - it->mark.host);
   for (int r = 0; r < AFETCH_LIMIT_COUNT; r++)
-    charge(a, r, host_free_clock(a, h, r, now) - it->mark.global[r]);
+    charge(s, r, host_free_clock(s, h, r, now) - it->mark.global[r]);
 }
 
-static int startable(afetch_t *a, af_host_t *h)
+static int startable(const af_sched_t *s, const af_host_t *h)
 {
-  return h->head && (h->unlimited || h->inflight < a->per_host);
+  return h->head && (h->unlimited || h->inflight < s->per_host);
 }
 
 /* Puts h in the heap, takes it out, or fixes its place, after its head or
  * its in-flight count changed. */
-static void heap_update(afetch_t *a, af_host_t *h)
+static void heap_update(af_sched_t *s, af_host_t *h)
 {
   int in = h->heap_idx != NOT_IN_HEAP;
-  if (startable(a, h)) {
+  if (startable(s, h)) {
     if (!in) {
-      if (heap_push(a, h) < 0)
-        a->fatal = AFETCH_ENOMEM;
+      if (heap_push(s, h) < 0)
+        s->oom = 1;
     }
     else {
-      sift_up(a, h->heap_idx);
-      sift_down(a, h->heap_idx);
+      sift_up(s, h->heap_idx);
+      sift_down(s, h->heap_idx);
     }
   }
   else if (in) {
-    heap_remove(a, h);
+    heap_remove(s, h);
   }
 }
 
 /* Host table: chained hashing, grown at load 1. */
-static af_host_t *host_get(afetch_t *a, const char *key)
+static af_host_t *host_get(af_sched_t *s, const char *key, uint64_t now)
 {
-  if (a->hcount >= a->hcap) {
-    size_t cap = a->hcap ? a->hcap * 2 : 256;
+  if (s->hcount >= s->hcap) {
+    size_t cap = s->hcap ? s->hcap * 2 : 256;
     af_host_t **t = calloc(cap, sizeof(*t));
     if (!t)
       return NULL;
-    for (size_t i = 0; i < a->hcap; i++) {
-      af_host_t *h = a->htab[i];
+    for (size_t i = 0; i < s->hcap; i++) {
+      af_host_t *h = s->htab[i];
       while (h) {
         af_host_t *n = h->hnext;
-        size_t b = key_hash(h->key) & (cap - 1);
+        size_t b = bucket(s, h->key, cap);
         h->hnext = t[b];
         t[b] = h;
         h = n;
       }
     }
-    free(a->htab);
-    a->htab = t;
-    a->hcap = cap;
+    free(s->htab);
+    s->htab = t;
+    s->hcap = cap;
   }
-  size_t b = key_hash(key) & (a->hcap - 1);
-  for (af_host_t *h = a->htab[b]; h; h = h->hnext)
+  size_t b = bucket(s, key, s->hcap);
+  for (af_host_t *h = s->htab[b]; h; h = h->hnext)
     if (strcmp(h->key, key) == 0)
       return h;
   af_host_t *h = calloc(1, sizeof(*h));
@@ -300,27 +350,27 @@ static af_host_t *host_get(afetch_t *a, const char *key)
     return NULL;
   }
   h->heap_idx = NOT_IN_HEAP;
-  host_clock_start(a, h, uv_hrtime());
-  h->hnext = a->htab[b];
-  a->htab[b] = h;
-  a->hcount++;
+  host_clock_start(s, h, now);
+  h->hnext = s->htab[b];
+  s->htab[b] = h;
+  s->hcount++;
   return h;
 }
 
 /* Frees a host nothing refers to any more, so memory follows the number of
  * hosts in play, not the number of hosts ever seen. */
-static void host_unref(afetch_t *a, af_host_t *h)
+static void host_unref(af_sched_t *s, af_host_t *h)
 {
   if (--h->refs > 0 || h->unlimited)
     return;
-  size_t b = key_hash(h->key) & (a->hcap - 1);
-  af_host_t **pp = &a->htab[b];
+  size_t b = bucket(s, h->key, s->hcap);
+  af_host_t **pp = &s->htab[b];
   while (*pp != h)
     pp = &(*pp)->hnext;
   *pp = h->hnext;
-  a->hcount--;
+  s->hcount--;
   if (h->heap_idx != NOT_IN_HEAP)
-    heap_remove(a, h);
+    heap_remove(s, h);
   free(h->key);
   free(h);
 }
@@ -367,221 +417,181 @@ static af_item_t *queue_pop(af_host_t *h)
   return it;
 }
 
-int af_sched_enqueue(afetch_t *a, af_item_t *it)
+/* Into its host's queue, in seq order, from now on waiting on limits. */
+static void enqueue(af_sched_t *s, af_item_t *it, uint64_t now)
 {
-  af_host_t *h = &a->invalid_host;
-  if (it->u.url) {
-    h = host_get(a, it->u.hostkey);
-    if (!h)
-      return -1;
-  }
-  h->refs++;
-  it->host = h;
-  wait_mark(a, it);
-  queue_push_back(h, it);
-  a->queued++;
+  af_host_t *h = it->host;
+  wait_mark(s, it, now);
+  if (h->tail && h->tail->seq > it->seq)
+    queue_insert_sorted(h, it);
+  else
+    queue_push_back(h, it);
+  s->queued++;
   if (h->head == it)
-    heap_update(a, h);
+    heap_update(s, h);
+}
+
+int af_sched_push(af_sched_t *s, af_item_t *it, uint64_t ready_at, uint64_t now)
+{
+  if (!it->host) {
+    af_host_t *h = &s->invalid_host;
+    if (it->u.url) {
+      h = host_get(s, it->u.hostkey, now);
+      if (!h)
+        return -1;
+    }
+    h->refs++;
+    it->host = h;
+  }
+  it->ready_at = ready_at;
+  if (ready_at > now)
+    return sleep_push(s, it);
+  enqueue(s, it, now);
   return 0;
 }
 
-void af_sched_requeue(afetch_t *a, af_item_t *it)
-{
-  af_host_t *h = it->host;
-  wait_mark(a, it);
-  queue_insert_sorted(h, it);
-  a->queued++;
-  heap_update(a, h);
-}
-
-void af_sched_release(afetch_t *a, af_item_t *it)
+void af_sched_release(af_sched_t *s, af_item_t *it)
 {
   af_host_t *h = it->host;
   if (!h)
     return;
   it->host = NULL;
-  host_unref(a, h);
+  host_unref(s, h);
 }
 
-/* Called when a transfer of h ends (before a possible retry wait). */
-static void host_done(afetch_t *a, af_host_t *h)
+void af_sched_ended(af_sched_t *s, af_item_t *it, uint64_t now)
 {
+  af_host_t *h = it->host;
+  s->inflight--;
   h->inflight--;
   h->ended++;
   /* A slot is free: whatever blocked admission may not any more, and
-   * until the next admit() says, no limit is charged. */
-  set_wait_reason(a, -1);
-  host_cap_update(a, h);
-  heap_update(a, h);
+   * until the next af_sched_next says, no limit is charged. */
+  set_wait_reason(s, -1, now);
+  host_cap_update(s, h, now);
+  heap_update(s, h);
 }
 
-static void admit(afetch_t *a);
-static void cancel_queued(afetch_t *a);
-
-static void on_rate(uv_timer_t *t)
+/* 1 if the rate allows a start now; otherwise *wake is when it will. */
+static int rate_ok(af_sched_t *s, uint64_t now, uint64_t *wake)
 {
-  afetch_t *a = t->data;
-  af_sched_pump(a);
-  af_engine_check_end(a);
-}
-
-/* 1 if the rate allows a start now; otherwise arms the rate timer. */
-static int rate_ok(afetch_t *a)
-{
-  if (a->o.rate <= 0 || a->run_mode == AFETCH_MODE_SEQUENTIAL)
+  if (s->rate <= 0 || s->sequential)
     return 1;
-  uint64_t now = uv_hrtime();
-  if (now >= a->next_start_ns) {
-    uint64_t gap = (uint64_t)(1e9 / a->o.rate);
-    uint64_t base = a->next_start_ns && now - a->next_start_ns < gap
-                        ? a->next_start_ns
+  if (now >= s->next_start_ns) {
+    uint64_t gap = (uint64_t)(1e9 / s->rate);
+    uint64_t base = s->next_start_ns && now - s->next_start_ns < gap
+                        ? s->next_start_ns
                         : now;
-    a->next_start_ns = base + gap;
+    s->next_start_ns = base + gap;
     return 1;
   }
-  if (!uv_is_active((uv_handle_t *)&a->rate_timer)) {
-    uint64_t ms = (a->next_start_ns - now + 999999) / 1000000;
-    uv_timer_start(&a->rate_timer, on_rate, ms, 0);
-  }
+  *wake = s->next_start_ns;
   return 0;
 }
 
-/* Starts what may start; then tops up the read-ahead window and, if that
- * brought new lines, tries again (an invalid line completes at once, so
- * a list of them must not stall waiting for a completion to pump). */
-void af_sched_pump(afetch_t *a)
+static int window_ok(const af_sched_t *s, const af_item_t *it,
+                     uint64_t next_emit)
 {
-  if (!a->running)
-    return;
-  if (a->stopping) {
-    cancel_queued(a);
-    return;
-  }
-  for (;;) {
-    admit(a);
-    if (a->queued >= a->o.read_ahead || a->stopping)
-      break;
-    uint64_t before = a->n_read;
-    af_input_resume(a);
-    if (a->n_read == before)
-      break;
-  }
+  return !s->order_input || it->seq < next_emit + s->window;
 }
 
-static void admit(afetch_t *a)
+af_item_t *af_sched_next(af_sched_t *s, uint64_t now, const af_sched_gate_t *g,
+                         uint64_t *wake)
 {
+  *wake = 0;
+  /* Sleepers whose time has come join their host's queue. */
+  while (s->nsleep > 0 && s->sleep[0]->ready_at <= now)
+    enqueue(s, sleep_pop(s), now);
   int why = -1;
-  while (a->nheap > 0 && !a->fatal && !a->stopping) {
-    af_host_t *h = a->heap[0];
+  if (s->nheap > 0) {
+    af_host_t *h = s->heap[0];
     af_item_t *it = h->head;
-    /* --order input: never run further ahead than the reorder window. */
-    if (a->order_input && it->seq >= a->next_emit + a->window) {
+    if (!window_ok(s, it, g->next_emit))
       why = AF_WAIT_WINDOW;
-      break;
-    }
-    if (!h->unlimited) {
-      if (a->inflight >= a->concurrency) {
-        why = AFETCH_LIMIT_CONCURRENCY;
-        break;
+    else if (!h->unlimited && s->inflight >= s->concurrency)
+      why = AFETCH_LIMIT_CONCURRENCY;
+    /* Backpressure from the parser: while bodies wait for a parser
+     * thread, start nothing new, so memory does not grow with the list. */
+    else if (!h->unlimited && g->parse_full)
+      why = AFETCH_LIMIT_PARSE;
+    else if (!h->unlimited && !rate_ok(s, now, wake))
+      why = AFETCH_LIMIT_RATE;
+    else {
+      queue_pop(h);
+      s->queued--;
+      if (!h->unlimited) {
+        wait_charge(s, it, now);
+        it->first_on_host = h->ended == 0;
+        h->inflight++;
+        s->inflight++;
+        host_cap_update(s, h, now);
       }
-      /* Backpressure from the parser: while bodies wait for a parser
-       * thread, start nothing new, so memory does not grow with the list. */
-      if (af_parse_full(a)) {
-        why = AFETCH_LIMIT_PARSE;
-        break;
-      }
-      if (!rate_ok(a)) {
-        why = AFETCH_LIMIT_RATE;
-        break;
-      }
-    }
-    queue_pop(h);
-    a->queued--;
-    if (h->unlimited) {
-      heap_update(a, h);
-      af_engine_complete(a, it);
-      continue;
-    }
-    wait_charge(a, it);
-    h->inflight++;
-    host_cap_update(a, h);
-    heap_update(a, h);
-    a->inflight++;
-    if (af_xfer_start(a, it) != 0) {
-      /* The item carries its error; it is complete. */
-      a->inflight--;
-      host_done(a, h);
-      af_engine_complete(a, it);
+      heap_update(s, h);
+      return it;
     }
   }
   /* No startable host, but URLs wait: on hosts at their cap, and when
    * per_host is not below concurrency that means every slot is busy. */
-  if (why < 0 && a->queued > 0 && a->inflight >= a->concurrency)
+  if (why < 0 && s->queued > 0 && s->inflight >= s->concurrency)
     why = AFETCH_LIMIT_CONCURRENCY;
-  set_wait_reason(a, a->stopping || a->fatal ? -1 : why);
+  set_wait_reason(s, s->oom ? -1 : why, now);
+  if (s->nsleep > 0 && (*wake == 0 || s->sleep[0]->ready_at < *wake))
+    *wake = s->sleep[0]->ready_at;
+  return NULL;
 }
 
-/* After a stop: queued items end as cancelled, lowest input line first,
- * and under order_input only as far as the reorder window reaches; the
- * rest follow when the results before them (parses still under way) are
- * delivered. Every host has a free slot by now (nothing is in flight), so
- * every host with a queue is in the heap. */
-static void cancel_queued(afetch_t *a)
+/* Every host has a free slot by now (nothing is in flight), so every host
+ * with a queue is in the heap. */
+af_item_t *af_sched_next_cancel(af_sched_t *s, uint64_t now, uint64_t next_emit)
 {
-  set_wait_reason(a, -1);
-  while (a->nheap > 0 && !a->fatal) {
-    af_host_t *h = a->heap[0];
-    af_item_t *it = h->head;
-    if (a->order_input && it->seq >= a->next_emit + a->window)
-      break;
-    queue_pop(h);
-    a->queued--;
-    wait_charge(a, it);
-    heap_update(a, h);
-    af_engine_cancel(a, it);
-  }
+  set_wait_reason(s, -1, now);
+  if (s->nheap == 0 || s->oom)
+    return NULL;
+  af_host_t *h = s->heap[0];
+  af_item_t *it = h->head;
+  if (!window_ok(s, it, next_emit))
+    return NULL;
+  queue_pop(h);
+  s->queued--;
+  wait_charge(s, it, now);
+  heap_update(s, h);
+  return it;
 }
 
-/* A transfer ended: its slot is free. Called before retry or completion. */
-void af_sched_slot_free(afetch_t *a, af_item_t *it)
+af_item_t *af_sched_take_sleeping(af_sched_t *s)
 {
-  a->inflight--;
-  host_done(a, it->host);
+  if (s->nsleep == 0)
+    return NULL;
+  return sleep_pop(s);
 }
 
-void af_sched_drop_all(afetch_t *a)
+af_item_t *af_sched_take_any(af_sched_t *s)
 {
-  while (a->nheap > 0) {
-    af_host_t *h = a->heap[0];
-    heap_remove(a, h);
-    (void)h;
+  af_item_t *it = af_sched_take_sleeping(s);
+  if (it) {
+    af_sched_release(s, it);
+    return it;
   }
-  for (size_t i = 0; i < a->hcap; i++) {
-    af_host_t *h = a->htab[i];
-    while (h) {
-      af_host_t *n = h->hnext;
-      while (h->head) {
-        af_item_t *it = queue_pop(h);
-        a->queued--;
-        it->host = NULL;
-        af_item_free(it);
-        h->refs--;
-      }
-      h = n;
-    }
-  }
-  while (a->invalid_host.head) {
-    af_item_t *it = queue_pop(&a->invalid_host);
-    a->queued--;
-    it->host = NULL;
-    af_item_free(it);
-  }
+  af_host_t *h = s->invalid_host.head ? &s->invalid_host
+                 : s->nheap > 0       ? s->heap[0]
+                                      : NULL;
+  for (size_t i = 0; !h && i < s->hcap; i++)
+    for (af_host_t *c = s->htab[i]; c && !h; c = c->hnext)
+      if (c->head)
+        h = c;
+  if (!h)
+    return NULL;
+  it = queue_pop(h);
+  s->queued--;
+  heap_update(s, h);
+  af_sched_release(s, it);
+  return it;
 }
 
-void af_sched_free(afetch_t *a)
+void af_sched_free(af_sched_t *s)
 {
-  for (size_t i = 0; i < a->hcap; i++) {
-    af_host_t *h = a->htab[i];
+  for (size_t i = 0; i < s->hcap; i++) {
+    af_host_t *h = s->htab[i];
     while (h) {
       af_host_t *n = h->hnext;
       free(h->key);
@@ -589,10 +599,26 @@ void af_sched_free(afetch_t *a)
       h = n;
     }
   }
-  free(a->htab);
-  a->htab = NULL;
-  a->hcap = a->hcount = 0;
-  free(a->heap);
-  a->heap = NULL;
-  a->nheap = a->capheap = 0;
+  free(s->htab);
+  s->htab = NULL;
+  s->hcap = s->hcount = 0;
+  free(s->heap);
+  s->heap = NULL;
+  s->nheap = s->capheap = 0;
+  free(s->sleep);
+  s->sleep = NULL;
+  s->nsleep = s->capsleep = 0;
+}
+
+uint64_t af_sched_retry_delay_ms(int attempt, int retry_after_s,
+                                 uint64_t cap_ms)
+{
+  uint64_t ms = 250ull << (attempt < 6 ? attempt : 6);
+  if (ms > 10000)
+    ms = 10000;
+  if (retry_after_s > 0) {
+    uint64_t ra = (uint64_t)retry_after_s * 1000;
+    ms = ra < cap_ms ? ra : cap_ms;
+  }
+  return ms;
 }

@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "engine.h"
 #include "extract.h"
+#include "transfer.h"
 #include "save.h"
 #include "text.h"
 
@@ -18,8 +18,7 @@
  * gzip bombs in flight cost 40 MiB, not 50 x --max-size. */
 #define KEEP_MAX AF_EXTRACT_PREFIX_MAX
 
-/* Items in flight, and items sleeping before a retry, are on a list each
- * so a stop can reach them. */
+/* Items in flight are on a list so a stop can reach them. */
 static void list_link(af_item_t **head, af_item_t *it)
 {
   it->fprev = NULL;
@@ -40,14 +39,14 @@ static void list_unlink(af_item_t **head, af_item_t *it)
   it->fnext = it->fprev = NULL;
 }
 
-static CURL *easy_get(afetch_t *a)
+static CURL *easy_get(af_xfer_t *a)
 {
   if (a->neasy > 0)
     return a->easy_pool[--a->neasy];
   return curl_easy_init();
 }
 
-static void easy_put(afetch_t *a, CURL *e)
+static void easy_put(af_xfer_t *a, CURL *e)
 {
   if (a->neasy == a->capeasy) {
     size_t cap = a->capeasy ? a->capeasy * 2 : 16;
@@ -63,7 +62,7 @@ static void easy_put(afetch_t *a, CURL *e)
   a->easy_pool[a->neasy++] = e;
 }
 
-void af_xfer_pool_free(afetch_t *a)
+void af_xfer_pool_free(af_xfer_t *a)
 {
   while (a->neasy > 0)
     curl_easy_cleanup(a->easy_pool[--a->neasy]);
@@ -109,7 +108,7 @@ static void decide_keep(af_item_t *it)
  * leaves no empty file behind. A failed write fails the transfer. */
 static int save_bytes(af_item_t *it, const char *p, size_t n)
 {
-  afetch_t *a = it->engine;
+  af_xfer_t *a = it->xfer;
   if (it->save_fd < 0) {
     if (!it->saved_as)
       it->saved_as = af_save_name(it->line, it->u.url);
@@ -137,7 +136,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     if (af_buf_append(&it->body, p, take) < 0)
       return CURL_WRITEFUNC_ERROR;
   }
-  if (it->engine->output_dirfd >= 0 && take > 0) {
+  if (((af_xfer_t *)it->xfer)->output_dirfd >= 0 && take > 0) {
     int rc = save_bytes(it, p, take);
     if (rc < 0) {
       it->save_err = -rc;
@@ -156,7 +155,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
  * one (built without it) fails the transfer: fetching without the proxy or
  * the CA the user named would be a silent surprise. One trust setting
  * serves the server and an https proxy alike. */
-static CURLcode set_net_options(afetch_t *a, CURL *e, const char **what)
+static CURLcode set_net_options(af_xfer_t *a, CURL *e, const char **what)
 {
   const struct {
     CURLoption opt;
@@ -179,7 +178,7 @@ static CURLcode set_net_options(afetch_t *a, CURL *e, const char **what)
       return rc;
     }
   }
-  if (a->o.insecure) {
+  if (a->o->insecure) {
     *what = "insecure (for the proxy)";
     CURLcode rc = curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYPEER, 0L);
     if (rc == CURLE_OK)
@@ -189,7 +188,7 @@ static CURLcode set_net_options(afetch_t *a, CURL *e, const char **what)
   return CURLE_OK;
 }
 
-int af_xfer_start(afetch_t *a, af_item_t *it)
+int af_xfer_start(af_xfer_t *a, af_item_t *it)
 {
   CURL *e = easy_get(a);
   if (!e) {
@@ -210,13 +209,13 @@ int af_xfer_start(afetch_t *a, af_item_t *it)
   it->easy = e;
   it->bytes = 0;
   it->truncated = 0;
-  it->keep_body = a->o.parse ? -1 : 0;
+  it->keep_body = a->o->parse ? -1 : 0;
   it->save_err = 0;
   if (it->save_fd >= 0) {
     close(it->save_fd); /* a retry starts the file again */
     it->save_fd = -1;
   }
-  it->max_body = a->o.max_body;
+  it->max_body = a->o->max_body;
   af_buf_free(&it->body);
   af_buf_init(&it->body, KEEP_MAX);
 
@@ -229,20 +228,20 @@ int af_xfer_start(afetch_t *a, af_item_t *it)
   /* Rule H9: every safety limit explicitly, for redirects too. */
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, a->o.follow ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)a->o.max_redirs);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(a->o.timeout * 1000));
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, a->o->follow ? 1L : 0L);
+  curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)a->o->max_redirs);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(a->o->timeout * 1000));
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                   (long)(a->o.connect_timeout * 1000));
+                   (long)(a->o->connect_timeout * 1000));
   /* A server trickling under 1 byte/s for the whole timeout is cut off. */
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-                   (long)(a->o.timeout < 1 ? 1 : a->o.timeout));
+                   (long)(a->o->timeout < 1 ? 1 : a->o->timeout));
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(e, CURLOPT_USERAGENT, a->user_agent);
   if (a->hdr_list)
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, a->hdr_list);
-  if (a->o.insecure) {
+  if (a->o->insecure) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
   }
@@ -258,11 +257,11 @@ int af_xfer_start(afetch_t *a, af_item_t *it)
     it->error = strdup(msg);
     return -1;
   }
-  if (a->o.http_version == AFETCH_HTTP_1_1)
+  if (a->o->http_version == AFETCH_HTTP_1_1)
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-  else if (a->o.http_version == AFETCH_HTTP_2)
+  else if (a->o->http_version == AFETCH_HTTP_2)
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-  if (a->o.head)
+  if (a->o->head)
     curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
   /* Bigger reads cost less CPU per byte, but every easy handle holds one
    * buffer: keep the default when thousands of transfers run at once. */
@@ -273,8 +272,7 @@ int af_xfer_start(afetch_t *a, af_item_t *it)
    * http nothing can be multiplexed, and PIPEWAIT would hold every
    * transfer of a burst until the first response arrives (measured: 20
    * transfers of 300 ms took 609 ms), so it is https only. */
-  if (a->run_mode == AFETCH_MODE_CONCURRENT &&
-      a->o.http_version != AFETCH_HTTP_1_1 &&
+  if (a->concurrent && a->o->http_version != AFETCH_HTTP_1_1 &&
       strncmp(it->u.url, "https:", 6) == 0)
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
   /* Until a transfer to this host has ended, every connection to it is
@@ -282,13 +280,13 @@ int af_xfer_start(afetch_t *a, af_item_t *it)
    * libcurl's search of the host's connections, which walks all of them
    * for every new transfer (O(n^2) for a burst of 5000 to one host:
    * 8 % of the CPU in a profile). */
-  if (it->host && it->host->ended == 0 && strncmp(it->u.url, "http:", 5) == 0 &&
-      a->o.http_version != AFETCH_HTTP_2)
+  if (it->first_on_host && strncmp(it->u.url, "http:", 5) == 0 &&
+      a->o->http_version != AFETCH_HTTP_2)
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 
   it->t_start = uv_hrtime();
-  it->engine = a;
-  if (af_curlev_add(&a->ev, e) != 0) {
+  it->xfer = a;
+  if (af_curlev_add(a->ev, e) != 0) {
     it->easy = NULL;
     easy_put(a, e);
     it->kind = AFETCH_ERR_OTHER;
@@ -499,10 +497,8 @@ static void set_error(af_item_t *it, CURLcode res)
   it->error = af_text_clean(msg, strlen(msg), 0);
 }
 
-static int retryable(afetch_t *a, af_item_t *it, CURLcode res)
+static int retryable(af_item_t *it, CURLcode res)
 {
-  if (a->stopping || (unsigned)it->retries >= a->o.retries)
-    return 0;
   if (res == CURLE_OK)
     return it->status == 429 || (it->status >= 500 && it->status <= 599);
   return res == CURLE_COULDNT_CONNECT || res == CURLE_OPERATION_TIMEDOUT ||
@@ -512,7 +508,7 @@ static int retryable(afetch_t *a, af_item_t *it, CURLcode res)
 
 /* 1 when a proxy may be in the way: given, or left to the environment
  * (libcurl reads these when CURLOPT_PROXY is unset). */
-static int proxy_configured(const afetch_t *a)
+static int proxy_configured(const af_xfer_t *a)
 {
   if (a->proxy)
     return a->proxy[0] != '\0';
@@ -566,7 +562,7 @@ static int connect_was_to_proxy(af_item_t *it)
 /* Says whose fault a failure was when the text alone would mislead: the
  * proxy's (a refused or unresolvable proxy reads like a dead server), and
  * how to get past a certificate that does not verify. */
-static void explain_error(afetch_t *a, af_item_t *it, CURLcode res)
+static void explain_error(af_xfer_t *a, af_item_t *it, CURLcode res)
 {
   CURL *e = it->easy;
   const char *prefix = "";
@@ -606,74 +602,7 @@ static void explain_error(afetch_t *a, af_item_t *it, CURLcode res)
   it->error = msg;
 }
 
-static void on_retry_close(uv_handle_t *h)
-{
-  free(h);
-}
-
-static void on_retry(uv_timer_t *t)
-{
-  af_item_t *it = t->data;
-  afetch_t *a = it->engine;
-  it->retry_timer = NULL;
-  uv_close((uv_handle_t *)t, on_retry_close);
-  list_unlink(&a->waiting, it);
-  a->retrying--;
-  it->retries++;
-  af_sched_requeue(a, it);
-  af_sched_pump(a);
-  af_engine_check_end(a);
-}
-
-/* Backoff: 250 ms doubling per attempt, at most 10 s; a Retry-After from
- * the server wins, capped at the transfer timeout. */
-static uint64_t retry_delay_ms(afetch_t *a, af_item_t *it)
-{
-  uint64_t ms = 250ull << (it->retries < 6 ? it->retries : 6);
-  if (ms > 10000)
-    ms = 10000;
-  if (it->retry_after_s > 0) {
-    uint64_t ra = (uint64_t)it->retry_after_s * 1000;
-    uint64_t cap = (uint64_t)(a->o.timeout * 1000);
-    ms = ra < cap ? ra : cap;
-  }
-  return ms;
-}
-
-static int schedule_retry(afetch_t *a, af_item_t *it)
-{
-  uv_timer_t *t = malloc(sizeof(*t));
-  if (!t)
-    return -1;
-  if (uv_timer_init(a->loop, t) != 0) {
-    free(t);
-    return -1;
-  }
-  t->data = it;
-  it->engine = a;
-  if (uv_timer_start(t, on_retry, retry_delay_ms(a, it), 0) != 0) {
-    uv_close((uv_handle_t *)t, on_retry_close);
-    return -1;
-  }
-  it->retry_timer = t;
-  list_link(&a->waiting, it);
-  a->retrying++;
-  return 0;
-}
-
-/* Forgets the previous attempt's result before a retry. */
-static void reset_result(af_item_t *it)
-{
-  free(it->error);
-  free(it->content_type);
-  free(it->effective_url);
-  it->error = it->content_type = it->effective_url = NULL;
-  it->status = 0;
-  it->kind = AFETCH_ERR_NONE;
-  af_buf_free(&it->body);
-}
-
-void af_xfer_done(afetch_t *a, CURL *e, CURLcode res)
+void af_xfer_done(af_xfer_t *a, CURL *e, CURLcode res)
 {
   af_item_t *it = NULL;
   curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&it);
@@ -731,62 +660,30 @@ void af_xfer_done(afetch_t *a, CURL *e, CURLcode res)
   it->easy = NULL;
   easy_put(a, e);
   list_unlink(&a->flying, it);
-  af_sched_slot_free(a, it);
-
-  if (retryable(a, it, res)) {
-    reset_result(it);
-    if (schedule_retry(a, it) == 0)
-      return;
-  }
-  /* Queued for a parser thread: that one completes the item. */
-  if (res == CURLE_OK && af_parse_wanted(a, it) && af_parse_queue(a, it) == 0)
-    return;
-  af_engine_complete(a, it);
+  a->ended(a->ud, it,
+           retryable(it, res) ? AF_XFER_RETRY
+           : res == CURLE_OK  ? AF_XFER_DONE
+                              : AF_XFER_FAILED);
 }
 
-/* Ends an aborted item: a cancelled result, or nothing (afetch_free). */
-static void abort_end(afetch_t *a, af_item_t *it, int cancel)
-{
-  if (cancel) {
-    reset_result(it);
-    af_engine_cancel(a, it);
-    return;
-  }
-  af_sched_release(a, it);
-  af_item_free(it);
-}
-
-/* On stop: every transfer in flight is taken from curl (each easy removed
- * from the multi handle before it is reused or cleaned up), and every
- * retry timer closed. Both lists are emptied before any result goes out,
- * so a callback that runs meanwhile sees no half-aborted item. */
-void af_xfer_abort_all(afetch_t *a, int cancel)
+/* On stop or free: every transfer in flight is taken from curl (each easy
+ * removed from the multi handle before it is reused or cleaned up). The
+ * list is emptied before the caller sees any item, so a callback that
+ * runs meanwhile sees no half-aborted one. */
+af_item_t *af_xfer_take_all(af_xfer_t *a)
 {
   af_item_t *done = NULL;
   while (a->flying) {
     af_item_t *it = a->flying;
     list_unlink(&a->flying, it);
-    af_curlev_remove(&a->ev, it->easy);
+    af_curlev_remove(a->ev, it->easy);
     easy_put(a, it->easy);
     it->easy = NULL;
     if (it->save_fd >= 0) {
       close(it->save_fd);
       it->save_fd = -1;
     }
-    af_sched_slot_free(a, it);
     list_link(&done, it);
   }
-  while (a->waiting) {
-    af_item_t *it = a->waiting;
-    list_unlink(&a->waiting, it);
-    uv_close((uv_handle_t *)it->retry_timer, on_retry_close);
-    it->retry_timer = NULL;
-    a->retrying--;
-    list_link(&done, it);
-  }
-  while (done) {
-    af_item_t *it = done;
-    list_unlink(&done, it);
-    abort_end(a, it, cancel);
-  }
+  return done;
 }

@@ -1,0 +1,112 @@
+/* The scheduler (sched.c; not named sched.h, which would hide the C
+ * library's <sched.h> from <pthread.h>): which queued item may start now,
+ * and when to ask again.
+ * It makes no calls out (no libuv, no curl, no other stage): the engine
+ * hands it items, asks it for the next one, tells it when a transfer
+ * ended, and passes the time in, so it can be tested with a fake clock. */
+#ifndef AF_SCHED_H
+#define AF_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "item.h"
+
+typedef struct af_host af_host_t;
+
+struct af_host {
+  char *key;
+  unsigned inflight;
+  uint64_t ended; /* transfers ended: 0 means no idle connection exists */
+  unsigned refs;  /* items pointing here: queued, in flight, sleeping */
+  af_item_t *head, *tail;
+  size_t heap_idx;  /* SIZE_MAX when not in the heap */
+  af_host_t *hnext; /* hash chain */
+  int unlimited;    /* the pseudo-host of invalid lines */
+  /* Limit accounting: how long it has had per_host in flight, and since
+   * when (0: below); and how long each global reason blocked starts while
+   * it was below, up to when it last got below (free_base) plus the global
+   * clocks' progress since then (from free_snap). */
+  uint64_t capped_ns;
+  uint64_t capped_since;
+  uint64_t free_base[AF_WAIT_REASONS];
+  uint64_t free_snap[AF_WAIT_REASONS];
+};
+
+typedef struct {
+  /* The run's rules, set by af_sched_run_begin. */
+  unsigned concurrency;
+  unsigned per_host;
+  double rate;    /* starts per second, 0: no limit */
+  int sequential; /* no rate, and no limit accounting */
+  int order_input;
+  unsigned window;
+
+  uint64_t queued;   /* in a host queue */
+  unsigned inflight; /* started, not ended */
+  size_t nsleep;     /* waiting for their ready_at */
+  int oom;           /* a push or a heap growth failed */
+
+  af_host_t **htab;
+  size_t hcap, hcount;
+  af_host_t **heap; /* startable hosts by the seq of their head */
+  size_t nheap, capheap;
+  af_item_t **sleep; /* min-heap by ready_at */
+  size_t capsleep;
+  af_host_t invalid_host;
+  uint64_t next_start_ns; /* the rate's next token */
+
+  /* Limit accounting: how long each global reason has blocked starts in
+   * this run, which one blocks them now (-1: none) and since when. */
+  uint64_t wait_clock[AF_WAIT_REASONS];
+  int wait_reason;
+  uint64_t wait_since;
+  uint64_t limit_held[AFETCH_LIMIT_COUNT];
+  uint64_t limit_wait_ns[AFETCH_LIMIT_COUNT];
+} af_sched_t;
+
+/* What af_sched_next needs to know from the rest of the engine. */
+typedef struct {
+  uint64_t next_emit; /* order_input: the next seq to deliver */
+  int parse_full;     /* the parsers are behind: start nothing new */
+} af_sched_gate_t;
+
+void af_sched_init(af_sched_t *s);
+void af_sched_free(af_sched_t *s);
+/* A run starts with these rules; clocks and counts start at zero. */
+void af_sched_run_begin(af_sched_t *s, unsigned concurrency, unsigned per_host,
+                        double rate, int sequential, int order_input,
+                        unsigned window, uint64_t now);
+/* Queues an item: a new one (host looked up by u.hostkey, or the invalid
+ * pseudo-host), or one already known, to start no sooner than ready_at.
+ * -1 when out of memory (the item is not queued). */
+int af_sched_push(af_sched_t *s, af_item_t *it, uint64_t ready_at,
+                  uint64_t now);
+/* The next item that may start now, counted as in flight (an invalid
+ * line's item is not: it needs no work), or NULL; then *wake is the time
+ * at which asking again may give one (0: only after another event). */
+af_item_t *af_sched_next(af_sched_t *s, uint64_t now, const af_sched_gate_t *g,
+                         uint64_t *wake);
+/* A started item's transfer ended: its slots are free. */
+void af_sched_ended(af_sched_t *s, af_item_t *it, uint64_t now);
+/* The item is finished with: drops its hold on its host. */
+void af_sched_release(af_sched_t *s, af_item_t *it);
+/* After a stop: the next queued item to cancel, lowest input line first
+ * and within order_input's window, or NULL. */
+af_item_t *af_sched_next_cancel(af_sched_t *s, uint64_t now,
+                                uint64_t next_emit);
+/* After a stop: takes a sleeping item to cancel (it keeps its host until
+ * af_sched_release), or NULL. */
+af_item_t *af_sched_take_sleeping(af_sched_t *s);
+/* Takes any queued or sleeping item (released), or NULL: to free them. */
+af_item_t *af_sched_take_any(af_sched_t *s);
+/* From now on nothing waits on a limit (a stop). */
+void af_sched_wait_end(af_sched_t *s, uint64_t now);
+
+/* Retry policy: the delay before retry number attempt + 1 (attempt counts
+ * from 0): 250 ms doubling per attempt, at most 10 s; a Retry-After of
+ * retry_after_s seconds from the server wins, capped at cap_ms. */
+uint64_t af_sched_retry_delay_ms(int attempt, int retry_after_s,
+                                 uint64_t cap_ms);
+
+#endif
