@@ -94,10 +94,12 @@ static void log_add(srv_t *s, uint64_t id, const char *target)
   size_t tlen = strlen(target);
   if (tlen > SRV_LOG_TARGET_MAX)
     tlen = SRV_LOG_TARGET_MAX;
-  char *e = malloc(tlen + 32);
+  char *e = malloc(tlen + 64);
   if (!e)
     return; /* a lost log line beats a lost request */
-  int n = snprintf(e, 32, "%" PRIu64 " ", id);
+  /* The arrival time (ms, monotonic) leads; /log leaves it out. */
+  int n =
+      snprintf(e, 64, "%" PRIu64 " %" PRIu64 " ", uv_hrtime() / 1000000, id);
   memcpy(e + n, target, tlen);
   e[(size_t)n + tlen] = '\0';
   if (s->log_len == SRV_LOG_MAX) {
@@ -243,13 +245,16 @@ static void stats_reply(conn_t *c)
   sb_free(&sb);
 }
 
-static void log_reply(conn_t *c)
+/* /log: "id target" lines; /log/times: "ms id target", ms being when the
+ * request arrived on a monotonic clock. */
+static void log_reply(conn_t *c, int times)
 {
   srv_t *s = c->srv;
   sbuf_t sb;
-  sb_init(&sb, (size_t)SRV_LOG_MAX * (SRV_LOG_TARGET_MAX + 32));
+  sb_init(&sb, (size_t)SRV_LOG_MAX * (SRV_LOG_TARGET_MAX + 64));
   for (size_t i = 0; i < s->log_len; i++) {
-    sb_adds(&sb, s->log[(s->log_head + i) % SRV_LOG_MAX]);
+    const char *e = s->log[(s->log_head + i) % SRV_LOG_MAX];
+    sb_adds(&sb, times ? e : strchr(e, ' ') + 1);
     sb_adds(&sb, "\n");
   }
   if (sb.err)
@@ -397,6 +402,26 @@ static void route_flaky(conn_t *c, const char *path)
   page_reply(c, 200, NULL, title, title, "Worked this time.", 0);
 }
 
+/* /after/S/KEY: the first request for KEY is a 503 asking to come back in
+ * S seconds (Retry-After: S), the later ones succeed. */
+static void route_after(conn_t *c, const char *path)
+{
+  uint64_t secs;
+  const char *key;
+  if (path_num(path, "/after/", 86400, &secs, &key)) {
+    bad_request(c, "use /after/SECONDS/KEY");
+    return;
+  }
+  if (flaky_hit(c->srv, key) <= 1) {
+    char extra[64];
+    snprintf(extra, sizeof extra, "Retry-After: %" PRIu64 "\r\n", secs);
+    page_reply(c, 503, extra, "Come back later", "Come back later",
+               "Try again after Retry-After.", 0);
+    return;
+  }
+  page_reply(c, 200, NULL, "After ok", "After ok", "Worked this time.", 0);
+}
+
 static void redirect(conn_t *c, int status, const char *location, size_t len)
 {
   sbuf_t h;
@@ -513,6 +538,8 @@ static int route_basic(conn_t *c, const req_t *r)
     route_status(c, p);
   else if (!strncmp(p, "/flaky/", 7))
     route_flaky(c, p);
+  else if (!strncmp(p, "/after/", 7))
+    route_after(c, p);
   else if (!strncmp(p, "/redirect/", 10))
     route_redirect(c, p);
   else if (!strcmp(p, "/redirect-to"))
@@ -557,8 +584,8 @@ void route(conn_t *c, const req_t *r)
     conn_reply(c, 200, "text/plain", NULL, "ok\n", 3);
     return;
   }
-  if (!strcmp(p, "/log")) {
-    log_reply(c);
+  if (!strcmp(p, "/log") || !strcmp(p, "/log/times")) {
+    log_reply(c, p[4] != '\0');
     return;
   }
   stats_count(c, r);

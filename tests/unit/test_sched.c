@@ -1,0 +1,261 @@
+/* The scheduler on a fake clock: caps, rate, order window, ready_at, the
+ * retry policy and the limit accounting. It makes no calls out, so these
+ * tests drive it exactly as the engine does, with times chosen here. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "scheduler.h"
+
+#define MS 1000000ull
+#define T0 (1000 * MS) /* the fake clock starts here: 0 means "never" */
+
+/* Items on hosts named by the caller ("a:80"), seq in creation order. */
+typedef struct {
+  af_sched_t s;
+  af_item_t items[16];
+  int n;
+} fix_t;
+
+static af_item_t *item(fix_t *f, const char *hostkey)
+{
+  af_item_t *it = &f->items[f->n];
+  it->seq = (uint64_t)f->n++;
+  it->u.url = "http://x/";
+  it->u.hostkey = (char *)hostkey;
+  it->save_fd = -1;
+  return it;
+}
+
+static void setup(fix_t *f, unsigned conc, unsigned per_host, double rate,
+                  int order_input, unsigned window)
+{
+  memset(f, 0, sizeof(*f));
+  af_sched_init(&f->s);
+  af_sched_run_begin(&f->s, conc, per_host, rate, 0, order_input, window, T0);
+}
+
+static void push(fix_t *f, const char *hostkey, uint64_t now)
+{
+  assert_int_equal(af_sched_push(&f->s, item(f, hostkey), 0, now), 0);
+}
+
+static af_item_t *next(fix_t *f, uint64_t now, uint64_t *wake)
+{
+  af_sched_gate_t g = {0, 0};
+  uint64_t w;
+  return af_sched_next(&f->s, now, &g, wake ? wake : &w);
+}
+
+static void teardown(fix_t *f)
+{
+  for (af_item_t *it; (it = af_sched_take_any(&f->s));)
+    ;
+  for (int i = 0; i < f->n; i++)
+    af_sched_release(&f->s, &f->items[i]);
+  assert_int_equal(f->s.hcount, 0); /* every host freed with its last item */
+  af_sched_free(&f->s);
+}
+
+/* -c 2 over five hosts: two start, the third only when one ends. */
+static void test_global_cap(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 2, 6, 0, 0, 1);
+  const char *hosts[] = {"a:80", "b:80", "c:80", "d:80", "e:80"};
+  for (int i = 0; i < 5; i++)
+    push(&f, hosts[i], T0);
+  af_item_t *x = next(&f, T0, NULL);
+  af_item_t *y = next(&f, T0, NULL);
+  assert_non_null(x);
+  assert_non_null(y);
+  assert_null(next(&f, T0, NULL));
+  assert_int_equal(f.s.inflight, 2);
+  af_sched_ended(&f.s, x, T0 + MS);
+  af_item_t *z = next(&f, T0 + MS, NULL);
+  assert_non_null(z);
+  assert_int_equal(z->seq, 2); /* the oldest queued URL goes first */
+  assert_null(next(&f, T0 + MS, NULL));
+  teardown(&f);
+}
+
+/* --per-host 2: a host at its cap does not block the others. */
+static void test_per_host_cap(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 10, 2, 0, 0, 1);
+  for (int i = 0; i < 4; i++)
+    push(&f, "a:80", T0);
+  push(&f, "b:80", T0);
+  assert_int_equal(next(&f, T0, NULL)->seq, 0);
+  af_item_t *a1 = next(&f, T0, NULL);
+  assert_int_equal(a1->seq, 1);
+  assert_int_equal(next(&f, T0, NULL)->seq, 4); /* b, past a's queue */
+  assert_null(next(&f, T0, NULL));
+  assert_int_equal(f.s.inflight, 3);
+  af_sched_ended(&f.s, a1, T0 + MS);
+  assert_int_equal(next(&f, T0 + MS, NULL)->seq, 2);
+  assert_null(next(&f, T0 + MS, NULL));
+  teardown(&f);
+}
+
+/* --rate 10: one start per 100 ms; the wake time says when the next may. */
+static void test_rate(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 10, 10, 10, 0, 1);
+  for (int i = 0; i < 3; i++)
+    push(&f, "a:80", T0);
+  uint64_t wake = 0;
+  assert_non_null(next(&f, T0, &wake));
+  assert_null(next(&f, T0, &wake));
+  assert_int_equal(wake, T0 + 100 * MS);
+  assert_null(next(&f, T0 + 99 * MS, &wake));
+  assert_non_null(next(&f, T0 + 100 * MS, &wake));
+  assert_null(next(&f, T0 + 150 * MS, &wake));
+  assert_int_equal(wake, T0 + 200 * MS);
+  teardown(&f);
+}
+
+/* --order input with a window of 2: nothing runs further ahead than the
+ * window past the next result to deliver. */
+static void test_order_window(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 10, 10, 0, 1, 2);
+  for (int i = 0; i < 4; i++)
+    push(&f, "a:80", T0);
+  af_sched_gate_t g = {0, 0};
+  uint64_t wake;
+  assert_int_equal(af_sched_next(&f.s, T0, &g, &wake)->seq, 0);
+  assert_int_equal(af_sched_next(&f.s, T0, &g, &wake)->seq, 1);
+  assert_null(af_sched_next(&f.s, T0, &g, &wake));
+  g.next_emit = 1; /* seq 0 was delivered */
+  assert_int_equal(af_sched_next(&f.s, T0, &g, &wake)->seq, 2);
+  assert_null(af_sched_next(&f.s, T0, &g, &wake));
+  teardown(&f);
+}
+
+/* Backpressure: while the parsers are behind nothing new starts. */
+static void test_parse_gate(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 10, 10, 0, 0, 1);
+  push(&f, "a:80", T0);
+  af_sched_gate_t g = {0, 1};
+  uint64_t wake;
+  assert_null(af_sched_next(&f.s, T0, &g, &wake));
+  g.parse_full = 0;
+  assert_non_null(af_sched_next(&f.s, T0, &g, &wake));
+  teardown(&f);
+}
+
+/* A pushed item with ready_at in the future sleeps until then, and then
+ * goes back to its place in its host's queue (input order). */
+static void test_ready_at(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 1, 1, 0, 0, 1);
+  push(&f, "a:80", T0);
+  af_item_t *first = next(&f, T0, NULL);
+  push(&f, "a:80", T0);
+  af_sched_ended(&f.s, first, T0 + 10 * MS);
+  /* first is retried 500 ms from now. */
+  uint64_t at = T0 + 510 * MS;
+  assert_int_equal(af_sched_push(&f.s, first, at, T0 + 10 * MS), 0);
+  assert_int_equal(f.s.nsleep, 1);
+  af_item_t *second = next(&f, T0 + 10 * MS, NULL);
+  assert_int_equal(second->seq, 1);
+  af_sched_ended(&f.s, second, T0 + 20 * MS);
+  uint64_t wake = 0;
+  assert_null(next(&f, T0 + 20 * MS, &wake));
+  assert_int_equal(wake, at);
+  assert_null(next(&f, at - 1, &wake));
+  af_item_t *again = next(&f, at, &wake);
+  assert_ptr_equal(again, first);
+  assert_int_equal(f.s.nsleep, 0);
+  teardown(&f);
+}
+
+/* Backoff: 250 ms, doubling per attempt, at most 10 s. */
+static void test_backoff_growth(void **state)
+{
+  (void)state;
+  assert_int_equal(af_sched_retry_delay_ms(0, 0, 30000), 250);
+  assert_int_equal(af_sched_retry_delay_ms(1, 0, 30000), 500);
+  assert_int_equal(af_sched_retry_delay_ms(2, 0, 30000), 1000);
+  assert_int_equal(af_sched_retry_delay_ms(5, 0, 30000), 8000);
+  assert_int_equal(af_sched_retry_delay_ms(6, 0, 30000), 10000);
+  assert_int_equal(af_sched_retry_delay_ms(40, 0, 30000), 10000);
+}
+
+/* Retry-After wins over the backoff, capped at the transfer timeout. */
+static void test_retry_after(void **state)
+{
+  (void)state;
+  assert_int_equal(af_sched_retry_delay_ms(0, 2, 30000), 2000);
+  assert_int_equal(af_sched_retry_delay_ms(3, 1, 30000), 1000);
+  assert_int_equal(af_sched_retry_delay_ms(0, 120, 30000), 30000);
+}
+
+/* The wait of a URL held by -c is charged to concurrency when it starts. */
+static void test_limit_accounting(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 1, 6, 0, 0, 1);
+  push(&f, "a:80", T0);
+  push(&f, "b:80", T0);
+  af_item_t *x = next(&f, T0, NULL);
+  assert_null(next(&f, T0, NULL)); /* b waits on -c from now */
+  af_sched_ended(&f.s, x, T0 + 40 * MS);
+  assert_non_null(next(&f, T0 + 40 * MS, NULL));
+  assert_int_equal(f.s.limit_held[AFETCH_LIMIT_CONCURRENCY], 1);
+  assert_int_equal(f.s.limit_wait_ns[AFETCH_LIMIT_CONCURRENCY], 40 * MS);
+  assert_int_equal(f.s.limit_held[AFETCH_LIMIT_PER_HOST], 0);
+  teardown(&f);
+}
+
+/* An invalid line's item needs no slot: it passes a full -c. */
+static void test_invalid_unlimited(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 1, 1, 0, 0, 1);
+  push(&f, "a:80", T0);
+  af_item_t *bad = item(&f, NULL);
+  bad->u.url = NULL;
+  assert_int_equal(af_sched_push(&f.s, bad, 0, T0), 0);
+  assert_non_null(next(&f, T0, NULL));
+  assert_ptr_equal(next(&f, T0, NULL), bad);
+  assert_int_equal(f.s.inflight, 1);
+  teardown(&f);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_global_cap),
+      cmocka_unit_test(test_per_host_cap),
+      cmocka_unit_test(test_rate),
+      cmocka_unit_test(test_order_window),
+      cmocka_unit_test(test_parse_gate),
+      cmocka_unit_test(test_ready_at),
+      cmocka_unit_test(test_backoff_growth),
+      cmocka_unit_test(test_retry_after),
+      cmocka_unit_test(test_limit_accounting),
+      cmocka_unit_test(test_invalid_unlimited),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
