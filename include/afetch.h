@@ -165,7 +165,13 @@ typedef void (*afetch_flush_cb)(void *ud);
  * error code. Useful when afetch runs on the caller's loop. */
 typedef void (*afetch_done_cb)(int status, void *ud);
 
+/* Options. The struct can grow: size, its first member, is the caller's
+ * sizeof(afetch_options_t), written by afetch_options_init, so a program
+ * built against an older, smaller header still works with a newer library
+ * (the fields it does not know get their defaults). New fields are only
+ * ever added at the end. */
 typedef struct {
+  size_t size; /* set by afetch_options_init: keep it */
   afetch_mode_t mode;
   unsigned concurrency;       /* transfers in flight at most (50) */
   unsigned per_host;          /* transfers in flight per host (6) */
@@ -217,9 +223,13 @@ typedef struct {
                         * NO_PROXY from the environment */
 } afetch_options_t;
 
-/* Fills every field with its default. Call it before setting fields, so
- * code written against an older header keeps working. */
-AFETCH_API void afetch_options_init(afetch_options_t *o);
+/* Fills every field with its default and o->size with size: the first
+ * size bytes of o are written, no more. Call it through
+ * afetch_options_init before setting fields. */
+AFETCH_API void afetch_options_init_size(afetch_options_t *o, size_t size);
+/* The caller's own sizeof is passed, so an older binary's smaller struct
+ * is never written past its end by a newer library. */
+#define afetch_options_init(o) afetch_options_init_size((o), sizeof(*(o)))
 
 typedef struct {
   afetch_result_cb on_result;     /* required */

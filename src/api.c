@@ -1,4 +1,5 @@
 /* The public API of afetch.h: options, engine lifecycle, names. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,9 +8,16 @@
 
 #include "engine.h"
 
-AFETCH_API void afetch_options_init(afetch_options_t *o)
+/* The smallest options struct afetch_new accepts: the first one that had
+ * a size field, ending with noproxy. Fields added later go after it, and a
+ * caller's struct that ends before them gets their defaults. */
+#define AF_OPTIONS_MIN_SIZE                                                    \
+  (offsetof(afetch_options_t, noproxy) + sizeof(const char *))
+
+static void options_defaults(afetch_options_t *o)
 {
   memset(o, 0, sizeof(*o));
+  o->size = sizeof(*o);
   o->mode = AFETCH_MODE_CONCURRENT;
   o->concurrency = 50;
   o->per_host = 6;
@@ -26,6 +34,19 @@ AFETCH_API void afetch_options_init(afetch_options_t *o)
   o->reorder_window = 1024;
   o->read_ahead = 4096;
   o->parse = 1;
+}
+
+AFETCH_API void afetch_options_init_size(afetch_options_t *o, size_t size)
+{
+  if (!o || size < sizeof(o->size))
+    return;
+  afetch_options_t d;
+  options_defaults(&d);
+  /* A newer caller's struct is longer: its extra fields stay zero, and
+   * afetch_new refuses it (this library cannot honour them). */
+  memset(o, 0, size);
+  memcpy(o, &d, size < sizeof(d) ? size : sizeof(d));
+  o->size = size;
 }
 
 AFETCH_API int afetch_global_init(void)
@@ -111,6 +132,14 @@ AFETCH_API int afetch_new(afetch_t **out, struct uv_loop_s *loop,
   *out = NULL;
   if (!o || !cb || !cb->on_result)
     return AFETCH_EINVAL;
+  /* Not set by afetch_options_init, or from a newer header: refused. */
+  if (o->size < AF_OPTIONS_MIN_SIZE || o->size > sizeof(afetch_options_t))
+    return AFETCH_EINVAL;
+  afetch_options_t full;
+  options_defaults(&full);
+  memcpy(&full, o, o->size);
+  full.size = sizeof(full);
+  o = &full;
   int rc = check_options(o);
   if (rc)
     return rc;

@@ -488,6 +488,42 @@ static void test_json_measure(void **state)
   free(buf);
 }
 
+/* The options struct can grow: afetch_options_init writes no more than
+ * the caller's sizeof, and afetch_new refuses a struct it did not fill
+ * (size 0) and one from a newer header (bigger than the library's). */
+static void test_options_size(void **state)
+{
+  (void)state;
+  union {
+    afetch_options_t o;
+    unsigned char b[sizeof(afetch_options_t) + 16];
+  } u;
+  size_t part = offsetof(afetch_options_t, concurrency);
+  memset(u.b, 0xAA, sizeof(u.b));
+  afetch_options_init_size(&u.o, part);
+  assert_int_equal(u.o.size, part);
+  assert_int_equal(u.o.mode, AFETCH_MODE_CONCURRENT);
+  for (size_t i = part; i < sizeof(u.b); i++)
+    assert_int_equal(u.b[i], 0xAA);
+
+  counts_t c = {0};
+  afetch_callbacks_t cb = {.on_result = on_result, .ud = &c};
+  afetch_t *a = (afetch_t *)&c;
+  afetch_options_t o;
+  memset(&o, 0, sizeof(o));
+  o.concurrency = o.per_host = 1;
+  assert_int_equal(afetch_new(&a, NULL, &o, &cb), AFETCH_EINVAL);
+  assert_null(a);
+  afetch_options_init(&o);
+  assert_int_equal(o.size, sizeof(o));
+  assert_int_equal(o.concurrency, 50);
+  o.size = sizeof(o) + 8;
+  assert_int_equal(afetch_new(&a, NULL, &o, &cb), AFETCH_EINVAL);
+  o.size = sizeof(o);
+  assert_int_equal(afetch_new(&a, NULL, &o, &cb), AFETCH_OK);
+  afetch_free(a);
+}
+
 int main(void)
 {
   /* One pool thread, before anything uses the pool: test_stop_parse_queued
@@ -503,6 +539,7 @@ int main(void)
       cmocka_unit_test(test_limit_precedence),
       cmocka_unit_test(test_stop_parse_queued),
       cmocka_unit_test(test_cancelled_name),
+      cmocka_unit_test(test_options_size),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   afetch_global_cleanup();
