@@ -3,7 +3,7 @@
  * what held the run back (limit_held, limit_wait_ms) and, after Ctrl-C,
  * how many URLs were cancelled and whether input was left unread.
  * Usage: summary [-c N] [--per-host N] [--rate N] [--order input]
- *                [--compare] < urls.txt */
+ *                [--sequential] < urls.txt */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,8 +67,8 @@ int main(int argc, char **argv)
       o.rate = atof(argv[++i]);
     else if (strcmp(argv[i], "--order") == 0 && strcmp(v, "input") == 0)
       o.order_input = 1, i++;
-    else if (strcmp(argv[i], "--compare") == 0)
-      o.mode = AFETCH_MODE_COMPARE;
+    else if (strcmp(argv[i], "--sequential") == 0)
+      o.mode = AFETCH_MODE_SEQUENTIAL;
     else {
       fprintf(stderr, "summary: unknown argument '%s'\n", argv[i]);
       return 2;

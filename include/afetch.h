@@ -65,7 +65,6 @@ typedef enum {
 typedef enum {
   AFETCH_MODE_CONCURRENT = 0,
   AFETCH_MODE_SEQUENTIAL, /* one transfer at a time, in input order */
-  AFETCH_MODE_COMPARE,    /* a sequential run, then a concurrent run */
 } afetch_mode_t;
 
 typedef enum {
@@ -90,7 +89,7 @@ typedef struct {
  * C1, DEL, bidi overrides), so it can be printed to a terminal as is. */
 typedef struct {
   uint64_t line;             /* input line number, from 1, across inputs */
-  int run;                   /* 0, or 1 for the second run of COMPARE */
+  int run;                   /* the options' run (0) */
   const char *url;           /* as requested (password shown as ***) */
   const char *effective_url; /* after redirects; NULL if none reached */
   int status;                /* last HTTP status, 0 if no response */
@@ -221,6 +220,12 @@ typedef struct {
   const char *proxy;
   const char *noproxy; /* hosts not proxied, comma-separated, "*" all; NULL:
                         * NO_PROXY from the environment */
+  /* Added after size: a caller's struct that ends before a field gets its
+   * default. */
+  unsigned run; /* the number every result, progress report and summary
+                 * carries (0): a caller that runs engines one after the
+                 * other numbers them (the CLI's --compare: 0 sequential,
+                 * 1 concurrent) */
 } afetch_options_t;
 
 /* Fills every field with its default and o->size with size: the first
@@ -267,6 +272,11 @@ AFETCH_API int afetch_add_url(afetch_t *a, const char *url, size_t len);
  * close_fd set the engine owns fd and closes it; with close_fd 0 it reads
  * through a duplicate (pipes, terminals) and fd stays the caller's. */
 AFETCH_API int afetch_add_input_fd(afetch_t *a, int fd, int close_fd);
+/* Reads lines from buf[0..len) as from a file (gzip inflated, lines
+ * numbered as a file's, paced by read_ahead). The bytes stay the caller's
+ * and must not change until afetch_free: one list can feed several
+ * engines without a copy each. */
+AFETCH_API int afetch_add_input_buf(afetch_t *a, const void *buf, size_t len);
 
 /* Starts the run on the loop. Results can be delivered from inside this
  * call (invalid lines need no network). When it fails, on_done is not
@@ -282,8 +292,7 @@ AFETCH_API int afetch_run(afetch_t *a);
  * parse already running is waited for; the rest (in flight, waiting for
  * a retry or for a parser thread, queued) get AFETCH_ERR_CANCELLED; an
  * invalid line keeps its own error. Then the summary comes with
- * interrupted, cancelled and input_unread set, and for COMPARE stopped in
- * the first run the second does not start. Ignored when no run is active.
+ * interrupted, cancelled and input_unread set. Ignored when no run is active.
  * Async-signal-safe and thread-safe (it is a uv_async_send). */
 AFETCH_API void afetch_stop(afetch_t *a);
 /* 1 if the run was stopped by afetch_stop. */

@@ -91,7 +91,8 @@ static int check_options(const afetch_options_t *o)
 {
   if (o->concurrency < 1 || o->per_host < 1 || o->rate < 0 || o->timeout <= 0 ||
       o->connect_timeout <= 0 || o->reorder_window < 1 || o->read_ahead < 1 ||
-      o->mode > AFETCH_MODE_COMPARE || o->parse_nice < 0 || o->parse_nice > 19)
+      o->mode > AFETCH_MODE_SEQUENTIAL || o->parse_nice < 0 ||
+      o->parse_nice > 19)
     return AFETCH_EINVAL;
   if (o->shard_n > 0 && o->shard_k >= o->shard_n)
     return AFETCH_EINVAL;
@@ -263,13 +264,22 @@ AFETCH_API int afetch_add_input_fd(afetch_t *a, int fd, int close_fd)
   return af_input_add_fd(&a->in, fd, close_fd);
 }
 
+AFETCH_API int afetch_add_input_buf(afetch_t *a, const void *buf, size_t len)
+{
+  if (a->started)
+    return AFETCH_ESTATE;
+  if (!buf && len > 0)
+    return AFETCH_EINVAL;
+  return af_input_add_buf(&a->in, buf, len);
+}
+
 AFETCH_API int afetch_start(afetch_t *a)
 {
   if (a->started)
     return AFETCH_ESTATE;
   a->started = 1;
   uv_check_start(&a->flusher, af_engine_on_check);
-  int rc = af_engine_run_begin(a, 0);
+  int rc = af_engine_run_begin(a);
   if (rc != 0) {
     a->finished = 1;
     a->status = rc;

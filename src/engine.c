@@ -18,10 +18,6 @@ static void on_line(void *ud, const char *line, size_t len, uint64_t lineno,
   afetch_t *a = ud;
   if (a->stopping || a->fatal)
     return;
-  if (a->in.oom) {
-    a->fatal = AFETCH_ENOMEM;
-    return;
-  }
   af_item_t *it = calloc(1, sizeof(*it));
   if (!it) {
     a->fatal = AFETCH_ENOMEM;
@@ -77,7 +73,7 @@ static void deliver(afetch_t *a, af_item_t *it)
   afetch_result_t r;
   memset(&r, 0, sizeof(r));
   r.line = it->line;
-  r.run = a->run;
+  r.run = (int)a->o.run;
   r.url = it->u.display ? it->u.display : "";
   r.effective_url = it->effective_url;
   r.status = it->status;
@@ -261,7 +257,7 @@ static int run_idle(const afetch_t *a)
 static void fill_summary(afetch_t *a, afetch_summary_t *s)
 {
   memset(s, 0, sizeof(*s));
-  s->run = a->run;
+  s->run = (int)a->o.run;
   s->mode = a->run_mode;
   s->urls = a->n_done;
   s->succeeded = a->n_ok;
@@ -293,7 +289,7 @@ static void on_progress(uv_timer_t *t)
     return;
   afetch_progress_t p;
   memset(&p, 0, sizeof(p));
-  p.run = a->run;
+  p.run = (int)a->o.run;
   p.done = a->n_done;
   p.read = a->n_read;
   p.failed = a->n_failed;
@@ -304,11 +300,9 @@ static void on_progress(uv_timer_t *t)
   a->cb.on_progress(&p, a->cb.ud);
 }
 
-int af_engine_run_begin(afetch_t *a, int run)
+int af_engine_run_begin(afetch_t *a)
 {
-  a->run = run;
-  int seq = a->o.mode == AFETCH_MODE_SEQUENTIAL ||
-            (a->o.mode == AFETCH_MODE_COMPARE && run == 0);
+  int seq = a->o.mode == AFETCH_MODE_SEQUENTIAL;
   a->run_mode = seq ? AFETCH_MODE_SEQUENTIAL : AFETCH_MODE_CONCURRENT;
   unsigned concurrency = seq ? 1 : a->o.concurrency;
   /* One at a time means in input order, parse included. */
@@ -337,8 +331,6 @@ int af_engine_run_begin(afetch_t *a, int run)
       uv_timer_start(&a->progress_timer, on_progress, a->o.progress_ms,
                      a->o.progress_ms) != 0)
     return AFETCH_EUV;
-  a->in.record = a->o.mode == AFETCH_MODE_COMPARE && run == 0;
-  a->in.replay = run == 1;
   af_input_start(&a->in);
   af_engine_kick(a);
   return 0;
@@ -378,12 +370,6 @@ static void run_end(afetch_t *a)
   int status = a->fatal;
   if (!status && a->in.error)
     status = AFETCH_EIO;
-  if (a->o.mode == AFETCH_MODE_COMPARE && a->run == 0 && !a->stopping &&
-      !status) {
-    status = af_engine_run_begin(a, 1);
-    if (status == 0)
-      return;
-  }
   af_input_close(&a->in);
   a->finished = 1;
   a->status = status;

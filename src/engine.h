@@ -45,7 +45,6 @@ struct afetch {
   af_curlev_t ev;
 
   /* The run. */
-  int run;                /* 0 or 1 */
   afetch_mode_t run_mode; /* SEQUENTIAL or CONCURRENT */
   int started;
   int running;
@@ -81,7 +80,7 @@ struct afetch {
 
 /* Wires the stages to the engine (after the options are in place). */
 void af_engine_init(afetch_t *a);
-int af_engine_run_begin(afetch_t *a, int run);
+int af_engine_run_begin(afetch_t *a);
 /* Asks for a decision on this loop iteration: start what may start, read
  * more input, end the run when it is over. Every event calls it. */
 void af_engine_kick(afetch_t *a);

@@ -19,7 +19,7 @@ struct af_source {
   af_source_t *next;
   int fd;
   int close_fd;
-  int kind; /* uv_handle_type of the fd */
+  int kind; /* uv_handle_type of the fd, or MEM */
   union {
     uv_pipe_t pipe;
     uv_tty_t tty;
@@ -37,39 +37,20 @@ struct af_source {
   int pending; /* read bytes not yet split: the window filled first */
   /* How many afetch_add_url URLs were added before this source. */
   size_t urls_before;
+  const char *mem; /* MEM: the caller's bytes, and how many are left */
+  size_t mem_left;
 };
 
-static void source_next(af_input_t *a);
+/* A source read from the caller's memory (afetch_add_input_buf). */
+#define MEM (-1)
 
-/* --compare: the first run keeps the list for the second. */
-static int record(af_input_t *a, const char *line, size_t len, uint64_t lineno,
-                  int too_long)
-{
-  if (a->nrec == a->caprec) {
-    size_t cap = a->caprec ? a->caprec * 2 : 256;
-    af_recorded_t *p = realloc(a->rec, cap * sizeof(*p));
-    if (!p)
-      return -1;
-    a->rec = p;
-    a->caprec = cap;
-  }
-  char *t = malloc(len + 1);
-  if (!t)
-    return -1;
-  memcpy(t, line, len);
-  t[len] = '\0';
-  a->rec[a->nrec++] = (af_recorded_t){lineno, t, len, too_long};
-  return 0;
-}
+static void source_next(af_input_t *a);
 
 static void on_line(const char *line, size_t len, uint64_t lineno, int too_long,
                     void *ud)
 {
   af_input_t *a = ud;
-  lineno += a->line_base;
-  if (a->record && !a->oom && record(a, line, len, lineno, too_long) < 0)
-    a->oom = 1;
-  a->line(a->ud, line, len, lineno, too_long);
+  a->line(a->ud, line, len, a->line_base + lineno, too_long);
 }
 
 static int window_full(af_input_t *a)
@@ -98,17 +79,6 @@ static void feed_urls(af_input_t *a)
     a->line_base += l.lineno ? l.lineno : 1;
     af_lines_free(&l);
   }
-}
-
-/* COMPARE, second run: the list kept by the first. */
-static void feed_recorded(af_input_t *a)
-{
-  while (a->rec_pos < a->nrec && !window_full(a)) {
-    af_recorded_t *r = &a->rec[a->rec_pos++];
-    a->line(a->ud, r->text, r->len, r->line, r->too_long);
-  }
-  if (a->rec_pos == a->nrec)
-    a->eof = 1;
 }
 
 static void source_finish(af_input_t *a, af_source_t *s)
@@ -311,6 +281,29 @@ static int open_stream(af_input_t *a, af_source_t *s)
   return 0;
 }
 
+/* Memory is handed to the splitter a chunk at a time, like a file's
+ * reads, so the read-ahead window paces it the same way. */
+static void feed_mem(af_input_t *a, af_source_t *s)
+{
+  while (!s->eof) {
+    if (s->mem_left == 0) {
+      source_eof(a, s);
+      return;
+    }
+    size_t n = s->mem_left < CHUNK ? s->mem_left : CHUNK;
+    af_gz_push(&s->gz, s->mem, n);
+    s->mem += n;
+    s->mem_left -= n;
+    int rc = drain(a, s);
+    if (rc < 0) {
+      source_done(a, s, 1);
+      return;
+    }
+    if (rc > 0)
+      return; /* the window is full: af_input_pull goes on */
+  }
+}
+
 static void resume_source(af_input_t *a, af_source_t *s)
 {
   if (s->eof || s->reading)
@@ -324,6 +317,10 @@ static void resume_source(af_input_t *a, af_source_t *s)
   }
   if (s->kind == UV_FILE) {
     issue_fs_read(s);
+    return;
+  }
+  if (s->kind == MEM) {
+    feed_mem(a, s);
     return;
   }
   if (!s->open && open_stream(a, s) != 0) {
@@ -350,6 +347,26 @@ static void source_next(af_input_t *a)
   }
   if (!window_full(a))
     resume_source(a, a->src_cur);
+}
+
+int af_input_add_buf(af_input_t *a, const void *buf, size_t len)
+{
+  af_source_t *s = calloc(1, sizeof(*s));
+  if (!s)
+    return AFETCH_ENOMEM;
+  af_gz_init(&s->gz, CHUNK);
+  s->fd = -1;
+  s->kind = MEM;
+  s->mem = buf;
+  s->mem_left = len;
+  s->in = a;
+  s->urls_before = a->nurls;
+  if (a->src_tail)
+    a->src_tail->next = s;
+  else
+    a->sources = s;
+  a->src_tail = s;
+  return 0;
 }
 
 int af_input_add_fd(af_input_t *a, int fd, int close_fd)
@@ -407,10 +424,6 @@ int af_input_add_url(af_input_t *a, const char *url, size_t len)
 void af_input_start(af_input_t *a)
 {
   a->eof = 0;
-  if (a->replay) {
-    feed_recorded(a);
-    return;
-  }
   a->src_cur = a->sources;
   af_lines_init(&a->lines, MAX_LINE);
   af_input_pull(a);
@@ -420,10 +433,6 @@ void af_input_pull(af_input_t *a)
 {
   if (a->eof)
     return;
-  if (a->replay) {
-    feed_recorded(a);
-    return;
-  }
   feed_urls(a);
   if (a->urls_pos < urls_due(a))
     return;
@@ -476,9 +485,4 @@ void af_input_free(af_input_t *a)
   free(a->urls);
   a->urls = NULL;
   a->nurls = a->capurls = 0;
-  for (size_t i = 0; i < a->nrec; i++)
-    free(a->rec[i].text);
-  free(a->rec);
-  a->rec = NULL;
-  a->nrec = a->caprec = 0;
 }

@@ -22,13 +22,6 @@ typedef int (*af_input_room_cb)(void *ud);
 typedef void (*af_input_wake_cb)(void *ud);
 
 typedef struct {
-  uint64_t line;
-  char *text;
-  size_t len;
-  int too_long;
-} af_recorded_t;
-
-typedef struct {
   uv_loop_t *loop;
   char **urls; /* afetch_add_url list */
   size_t nurls, capurls, urls_pos;
@@ -36,12 +29,7 @@ typedef struct {
   af_lines_t lines;
   uint64_t line_base;
   int eof;
-  int error;  /* a source failed to read: AFETCH_EIO at the end */
-  int record; /* keep every line for a replay */
-  int replay; /* read the kept lines instead of the inputs */
-  int oom;    /* recording failed */
-  af_recorded_t *rec;
-  size_t nrec, caprec, rec_pos;
+  int error; /* a source failed to read: AFETCH_EIO at the end */
   af_input_line_cb line;
   af_input_room_cb room;
   af_input_wake_cb wake;
@@ -51,6 +39,8 @@ typedef struct {
 void af_input_init(af_input_t *in, uv_loop_t *loop);
 int af_input_add_url(af_input_t *in, const char *url, size_t len);
 int af_input_add_fd(af_input_t *in, int fd, int close_fd);
+/* The bytes stay the caller's until af_input_free. */
+int af_input_add_buf(af_input_t *in, const void *buf, size_t len);
 void af_input_start(af_input_t *in);
 void af_input_pull(af_input_t *in);
 void af_input_close(af_input_t *in);

@@ -509,9 +509,8 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
     fprintf(stderr, "afetch: --sequential and --compare exclude each other\n");
     return 2;
   }
-  c->o.mode = cmp   ? AFETCH_MODE_COMPARE
-              : seq ? AFETCH_MODE_SEQUENTIAL
-                    : AFETCH_MODE_CONCURRENT;
+  c->compare = cmp;
+  c->o.mode = cmp || seq ? AFETCH_MODE_SEQUENTIAL : AFETCH_MODE_CONCURRENT;
   if (c->nheaders)
     c->o.headers = c->headers;
   ca_from_env(c);

@@ -16,6 +16,7 @@ typedef struct {
   int quiet;
   int no_summary;
   int fail_http;
+  int compare; /* --compare: a sequential run (o.mode), then a concurrent one */
   int progress; /* -1 auto (stderr is a terminal), 0 off, 1 on */
   cli_color_t color;
   const char *waterfall;

@@ -300,6 +300,91 @@ static int prepare_outputs(const cli_args_t *c, const input_t *in, int n)
   return 0;
 }
 
+/* An input read into memory for --compare. */
+typedef struct {
+  char *data;
+  size_t len;
+  int used;
+} membuf_t;
+
+/* Reads fd to its end into m. Returns 0, ENOMEM, or the errno of a failed
+ * read (what was read before it is kept). */
+static int read_all(int fd, membuf_t *m)
+{
+  size_t cap = 0;
+  for (;;) {
+    if (m->len == cap) {
+      size_t ncap = cap ? cap * 2 : 64 * 1024;
+      char *p = realloc(m->data, ncap);
+      if (!p)
+        return ENOMEM;
+      m->data = p;
+      cap = ncap;
+    }
+    ssize_t n = read(fd, m->data + m->len, cap - m->len);
+    if (n == 0)
+      return 0;
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return errno;
+    }
+    m->len += (size_t)n;
+  }
+}
+
+#define RUN_SETUP_FAILED (-1000) /* afetch_new or an input was refused */
+
+/* One engine over the inputs (from memory where mem[i].used): returns
+ * afetch_run's status, or RUN_SETUP_FAILED after saying why. */
+static int run_engine(cli_args_t *args, const afetch_callbacks_t *cb,
+                      const input_t *ins, int nins, const membuf_t *mem,
+                      int *interrupted)
+{
+  afetch_t *a = NULL;
+  int rc = afetch_new(&a, NULL, &args->o, cb);
+  if (rc != 0) {
+    if (rc == AFETCH_EINVAL && args->o.output_dir)
+      fprintf(stderr, "afetch: cannot use '%s' as the --save-dir directory\n",
+              args->o.output_dir);
+    else
+      fprintf(stderr, "afetch: %s\n", afetch_strerror(rc));
+    return RUN_SETUP_FAILED;
+  }
+  /* In argument order: the engine reads its inputs in the order added, so
+   * line numbers are those of the arguments concatenated. */
+  for (int i = 0; i < nins; i++) {
+    if (ins[i].url)
+      rc = afetch_add_url(a, ins[i].url, strlen(ins[i].url));
+    else if (mem[i].used)
+      rc = afetch_add_input_buf(a, mem[i].data, mem[i].len);
+    else
+      rc = afetch_add_input_fd(a, ins[i].fd, ins[i].fd != STDIN_FILENO);
+    if (rc != 0) {
+      fprintf(stderr, "afetch: %s\n", afetch_strerror(rc));
+      afetch_free(a);
+      return RUN_SETUP_FAILED;
+    }
+  }
+  g_engine = a;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_sigint;
+  /* SA_RESTART: a write to a slow stdout must not fail with EINTR (and
+   * the run end as an output error) just because Ctrl-C was pressed. */
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+
+  rc = afetch_run(a);
+  *interrupted |= afetch_interrupted(a);
+  sa.sa_handler = SIG_DFL;
+  sigaction(SIGINT, &sa, NULL);
+  g_engine = NULL;
+  afetch_free(a);
+  return rc;
+}
+
 int main(int argc, char **argv)
 {
   ensure_std_fds();
@@ -369,44 +454,42 @@ int main(int argc, char **argv)
   };
   if (app.out.progress)
     args.o.progress_ms = 100;
-  afetch_t *a = NULL;
-  rc = afetch_new(&a, NULL, &args.o, &cb);
-  if (rc != 0) {
-    if (rc == AFETCH_EINVAL && args.o.output_dir)
-      fprintf(stderr, "afetch: cannot use '%s' as the --save-dir directory\n",
-              args.o.output_dir);
-    else
-      fprintf(stderr, "afetch: %s\n", afetch_strerror(rc));
-    return 2;
-  }
-  g_engine = a;
-  /* In argument order: the engine reads its inputs in the order added, so
-   * line numbers are those of the arguments concatenated. */
-  for (int i = 0; i < nins; i++) {
-    if (ins[i].url)
-      rc = afetch_add_url(a, ins[i].url, strlen(ins[i].url));
-    else
-      rc = afetch_add_input_fd(a, ins[i].fd, ins[i].fd != STDIN_FILENO);
-    if (rc != 0) {
-      fprintf(stderr, "afetch: %s\n", afetch_strerror(rc));
-      return 2;
+  /* --compare: both runs must see the same list, and a pipe can be read
+   * only once, so every input is read into memory first. */
+  membuf_t mem[nins];
+  memset(mem, 0, sizeof(mem));
+  int read_failed = 0;
+  if (args.compare) {
+    for (int i = 0; i < nins; i++) {
+      if (ins[i].url)
+        continue;
+      int e = read_all(ins[i].fd, &mem[i]);
+      if (e == ENOMEM) {
+        fprintf(stderr, "afetch: out of memory\n");
+        return 2;
+      }
+      read_failed |= e != 0;
+      mem[i].used = 1;
+      if (ins[i].fd > STDIN_FILENO)
+        close(ins[i].fd);
+      ins[i].fd = -1;
     }
   }
-  struct sigaction sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_sigint;
-  /* SA_RESTART: a write to a slow stdout must not fail with EINTR (and
-   * the run end as an output error) just because Ctrl-C was pressed. */
-  sa.sa_flags = SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-
-  rc = afetch_run(a);
-  int interrupted = afetch_interrupted(a);
-  sa.sa_handler = SIG_DFL;
-  sigaction(SIGINT, &sa, NULL);
-  g_engine = NULL;
-  afetch_free(a);
+  int interrupted = 0;
+  rc = run_engine(&args, &cb, ins, nins, mem, &interrupted);
+  /* A read that failed ends the job after the lines it read, as the
+   * engine does for an input it reads itself. */
+  if (rc == 0 && read_failed)
+    rc = AFETCH_EIO;
+  if (args.compare && rc == 0 && !interrupted && !app.out.write_error) {
+    args.o.mode = AFETCH_MODE_CONCURRENT;
+    args.o.run = 1;
+    rc = run_engine(&args, &cb, ins, nins, mem, &interrupted);
+  }
+  for (int i = 0; i < nins; i++)
+    free(mem[i].data);
+  if (rc == RUN_SETUP_FAILED)
+    return 2;
 
   int status = 0;
   cli_out_flush(&app.out);

@@ -342,7 +342,7 @@ static size_t progress_text(char *line, size_t cap, const cli_out_t *o,
 {
   char f[PF_N][96];
   const char *run = "";
-  if (o->args->o.mode == AFETCH_MODE_COMPARE)
+  if (o->args->compare)
     run = p->run ? "concurrent " : "sequential ";
   if (p->input_done)
     snprintf(f[PF_COUNT], sizeof(f[0]), "%s%llu/%llu done", run,

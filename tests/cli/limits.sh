@@ -75,7 +75,7 @@ assert_ge "$(lim "$tmp/two.json" concurrency held)" 1 "two hosts: -c held"
 # A sequential run is one at a time by request: nothing is charged.
 af_reset
 for i in $(seq 6); do echo "$AF_BASE/delay/20/s$i"; done >"$tmp/s.txt"
-"$summary" --compare <"$tmp/s.txt" >/dev/null 2>"$tmp/s.json"
+"$summary" --sequential <"$tmp/s.txt" >/dev/null 2>"$tmp/s.json"
 assert_eq "$(head -1 "$tmp/s.json" | jq '[.limits[].held] | add')" 0 \
   "sequential run: no limit held"
 

@@ -488,6 +488,11 @@ static void test_json_measure(void **state)
   free(buf);
 }
 
+static void on_result_run(const afetch_result_t *r, void *ud)
+{
+  *(int *)ud = r->run;
+}
+
 /* The options struct can grow: afetch_options_init writes no more than
  * the caller's sizeof, and afetch_new refuses a struct it did not fill
  * (size 0) and one from a newer header (bigger than the library's). */
@@ -522,6 +527,24 @@ static void test_options_size(void **state)
   o.size = sizeof(o);
   assert_int_equal(afetch_new(&a, NULL, &o, &cb), AFETCH_OK);
   afetch_free(a);
+
+  /* A caller built before run existed: its struct ends before the field,
+   * whatever lies past its end is not read, and run gets its default. */
+  int run = -1;
+  afetch_callbacks_t cbr = {.on_result = on_result_run, .ud = &run};
+  o.size = offsetof(afetch_options_t, run);
+  o.run = 7;
+  assert_int_equal(afetch_new(&a, NULL, &o, &cbr), AFETCH_OK);
+  assert_int_equal(afetch_add_url(a, "not a url", 9), AFETCH_OK);
+  assert_int_equal(afetch_run(a), AFETCH_OK);
+  afetch_free(a);
+  assert_int_equal(run, 0);
+  o.size = sizeof(o);
+  assert_int_equal(afetch_new(&a, NULL, &o, &cbr), AFETCH_OK);
+  assert_int_equal(afetch_add_url(a, "not a url", 9), AFETCH_OK);
+  assert_int_equal(afetch_run(a), AFETCH_OK);
+  afetch_free(a);
+  assert_int_equal(run, 7);
 }
 
 int main(void)
