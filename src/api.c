@@ -397,18 +397,6 @@ AFETCH_API const char *afetch_strerror(int code)
   }
 }
 
-AFETCH_API const char *afetch_errkind_name(afetch_errkind_t k)
-{
-  static const char *const names[] = {
-      "none",     "invalid_url", "scheme",    "dns",      "connect",
-      "tls",      "timeout",     "redirects", "protocol", "recv",
-      "resource", "other",       "cancelled",
-  };
-  if ((unsigned)k >= sizeof(names) / sizeof(names[0]))
-    return "other";
-  return names[k];
-}
-
 AFETCH_API const char *afetch_version_string(void)
 {
   /* Built once per call into a static buffer: this is the one piece of

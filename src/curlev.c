@@ -126,9 +126,12 @@ static void on_poll(uv_poll_t *h, int status, int events)
   int flags = 0;
   /* libuv reports POLLERR as status < 0 and stops the watcher: curl must
    * hear about it at once, or a refused connect waits for curl's next
-   * timer (LIBNOTES A3, rule H4). */
+   * timer (docs/DESIGN.md R4). libuv keeps the socket's errno to itself,
+   * so curl is told the socket is readable and writable too: it then reads
+   * or writes, and reports the real error (a reset, a refusal) instead of
+   * "select/poll returned error". */
   if (status < 0)
-    flags = CURL_CSELECT_ERR;
+    flags = CURL_CSELECT_ERR | CURL_CSELECT_IN | CURL_CSELECT_OUT;
   if (events & UV_READABLE)
     flags |= CURL_CSELECT_IN;
   if (events & UV_WRITABLE)

@@ -349,6 +349,19 @@ static void source_next(af_input_t *a)
     resume_source(a, a->src_cur);
 }
 
+/* Sources are read in the order they were added, after the URLs added
+ * before them. */
+static void source_append(af_input_t *a, af_source_t *s)
+{
+  s->in = a;
+  s->urls_before = a->nurls;
+  if (a->src_tail)
+    a->src_tail->next = s;
+  else
+    a->sources = s;
+  a->src_tail = s;
+}
+
 int af_input_add_buf(af_input_t *a, const void *buf, size_t len)
 {
   af_source_t *s = calloc(1, sizeof(*s));
@@ -359,13 +372,7 @@ int af_input_add_buf(af_input_t *a, const void *buf, size_t len)
   s->kind = MEM;
   s->mem = buf;
   s->mem_left = len;
-  s->in = a;
-  s->urls_before = a->nurls;
-  if (a->src_tail)
-    a->src_tail->next = s;
-  else
-    a->sources = s;
-  a->src_tail = s;
+  source_append(a, s);
   return 0;
 }
 
@@ -382,16 +389,10 @@ int af_input_add_fd(af_input_t *a, int fd, int close_fd)
   af_gz_init(&s->gz, CHUNK);
   s->fd = fd;
   s->close_fd = close_fd;
-  s->in = a;
-  s->urls_before = a->nurls;
   s->kind = uv_guess_handle(fd);
   if (s->kind == UV_UNKNOWN_HANDLE)
     s->kind = UV_FILE; /* e.g. /dev/null: plain reads work */
-  if (a->src_tail)
-    a->src_tail->next = s;
-  else
-    a->sources = s;
-  a->src_tail = s;
+  source_append(a, s);
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "afetch.h"
+#include "text.h"
 
 /* Output goes either to a growable af_buf (af_json_str) or to the caller's
  * fixed buffer (afetch_result_json), which is filled snprintf-style: bytes
@@ -52,77 +53,23 @@ static void put_u_escape(sink_t *s, unsigned c)
   put(s, e, sizeof e);
 }
 
-/* Length of a valid UTF-8 sequence at p (n bytes available), 0 if invalid.
- * Same rules as text.c: no overlongs, no surrogates, nothing past
- * U+10FFFF. */
+/* Length of a valid UTF-8 sequence at p (n bytes available), 0 if invalid:
+ * text.c's decoder, so both files agree on what is valid. */
 static size_t utf8_seq(const unsigned char *p, size_t n)
 {
-  unsigned c = p[0];
-  size_t need;
-  unsigned lo = 0x80;
-  unsigned hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    need = 1;
-  }
-  else if (c >= 0xE0 && c <= 0xEF) {
-    need = 2;
-    if (c == 0xE0)
-      lo = 0xA0;
-    else if (c == 0xED)
-      hi = 0x9F;
-  }
-  else if (c >= 0xF0 && c <= 0xF4) {
-    need = 3;
-    if (c == 0xF0)
-      lo = 0x90;
-    else if (c == 0xF4)
-      hi = 0x8F;
-  }
-  else {
-    return 0;
-  }
-  if (n < need + 1)
-    return 0;
-  for (size_t i = 1; i <= need; i++) {
-    if (p[i] < lo || p[i] > hi)
-      return 0;
-    lo = 0x80;
-    hi = 0xBF;
-  }
-  return need + 1;
+  int32_t cp;
+  int incomplete;
+  size_t k = af_utf8_decode(p, n, &cp, &incomplete);
+  return cp >= 0 ? k : 0;
 }
 
-/* Skips the rest of an invalid sequence the way text.c does (the maximal
- * subpart), so that both files agree on where each U+FFFD goes. */
+/* The length of an invalid sequence (its maximal subpart), as text.c
+ * skips it, so that both files put each U+FFFD in the same place. */
 static size_t bad_len(const unsigned char *p, size_t n)
 {
-  unsigned c = p[0];
-  unsigned lo = 0x80;
-  unsigned hi = 0xBF;
-  size_t need;
-  if (c >= 0xC2 && c <= 0xDF)
-    need = 1;
-  else if (c >= 0xE0 && c <= 0xEF)
-    need = 2;
-  else if (c >= 0xF0 && c <= 0xF4)
-    need = 3;
-  else
-    return 1;
-  if (c == 0xE0)
-    lo = 0xA0;
-  else if (c == 0xED)
-    hi = 0x9F;
-  else if (c == 0xF0)
-    lo = 0x90;
-  else if (c == 0xF4)
-    hi = 0x8F;
-  size_t i = 1;
-  while (i <= need && i < n && p[i] >= lo && p[i] <= hi) {
-    lo = 0x80;
-    hi = 0xBF;
-    i++;
-  }
-  return i;
+  int32_t cp;
+  int incomplete;
+  return af_utf8_decode(p, n, &cp, &incomplete);
 }
 
 static void put_str(sink_t *s, const char *str, size_t len)
@@ -246,29 +193,33 @@ static void put_ms(sink_t *s, double x)
   put(s, t, (size_t)n);
 }
 
-static const char *const errkind_names[] = {
-    [AFETCH_ERR_INVALID_URL] = "invalid_url",
-    [AFETCH_ERR_SCHEME] = "scheme",
-    [AFETCH_ERR_DNS] = "dns",
-    [AFETCH_ERR_CONNECT] = "connect",
-    [AFETCH_ERR_TLS] = "tls",
-    [AFETCH_ERR_TIMEOUT] = "timeout",
-    [AFETCH_ERR_REDIRECTS] = "redirects",
-    [AFETCH_ERR_PROTOCOL] = "protocol",
-    [AFETCH_ERR_RECV] = "recv",
-    [AFETCH_ERR_RESOURCE] = "resource",
-    [AFETCH_ERR_OTHER] = "other",
-    [AFETCH_ERR_CANCELLED] = "cancelled",
-};
+/* The one table of error-kind names: the JSON field and
+ * afetch_errkind_name are the same words. */
+AFETCH_API const char *afetch_errkind_name(afetch_errkind_t k)
+{
+  static const char *const names[] = {
+      [AFETCH_ERR_NONE] = "none",
+      [AFETCH_ERR_INVALID_URL] = "invalid_url",
+      [AFETCH_ERR_SCHEME] = "scheme",
+      [AFETCH_ERR_DNS] = "dns",
+      [AFETCH_ERR_CONNECT] = "connect",
+      [AFETCH_ERR_TLS] = "tls",
+      [AFETCH_ERR_TIMEOUT] = "timeout",
+      [AFETCH_ERR_REDIRECTS] = "redirects",
+      [AFETCH_ERR_PROTOCOL] = "protocol",
+      [AFETCH_ERR_RECV] = "recv",
+      [AFETCH_ERR_RESOURCE] = "resource",
+      [AFETCH_ERR_OTHER] = "other",
+      [AFETCH_ERR_CANCELLED] = "cancelled",
+  };
+  if ((unsigned)k >= sizeof(names) / sizeof(names[0]) || !names[k])
+    return "other";
+  return names[k];
+}
 
 static const char *errkind(afetch_errkind_t k)
 {
-  if (k == AFETCH_ERR_NONE)
-    return NULL;
-  if ((unsigned)k >= sizeof errkind_names / sizeof errkind_names[0] ||
-      !errkind_names[k])
-    return "other";
-  return errkind_names[k];
+  return k == AFETCH_ERR_NONE ? NULL : afetch_errkind_name(k);
 }
 
 static void put_bool(sink_t *s, int v)

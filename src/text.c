@@ -12,8 +12,8 @@
  * also what WHATWG's decoder does), so one bad sequence gives one U+FFFD and
  * a stray byte never swallows the valid character after it. *incomplete is
  * set when the sequence was valid so far but ran off the end of the input. */
-static size_t decode(const unsigned char *p, size_t n, int32_t *cp,
-                     int *incomplete)
+size_t af_utf8_decode(const unsigned char *p, size_t n, int32_t *cp,
+                      int *incomplete)
 {
   unsigned c = p[0];
   *incomplete = 0;
@@ -83,7 +83,7 @@ int af_utf8_repair(const char *in, size_t len, af_buf_t *out)
     }
     int32_t cp;
     int incomplete;
-    size_t k = decode(p + i, len - i, &cp, &incomplete);
+    size_t k = af_utf8_decode(p + i, len - i, &cp, &incomplete);
     if (cp >= 0) {
       i += k;
       continue;
@@ -116,7 +116,7 @@ size_t af_utf8_valid_prefix(const char *in, size_t len)
     }
     int32_t cp;
     int incomplete;
-    size_t k = decode(p + i, len - i, &cp, &incomplete);
+    size_t k = af_utf8_decode(p + i, len - i, &cp, &incomplete);
     if (cp < 0)
       return i;
     i += k;
@@ -134,7 +134,7 @@ size_t af_utf8_incomplete_tail(const char *in, size_t len)
       continue;
     int32_t cp;
     int incomplete;
-    decode(p + i - 1, len - (i - 1), &cp, &incomplete);
+    af_utf8_decode(p + i - 1, len - (i - 1), &cp, &incomplete);
     return incomplete ? len - (i - 1) : 0;
   }
   return 0;
@@ -213,7 +213,7 @@ int af_clean_feed(af_clean_t *c, const char *in, size_t len)
   while (i < len && !c->full) {
     int32_t cp;
     int incomplete;
-    size_t k = decode(p + i, len - i, &cp, &incomplete);
+    size_t k = af_utf8_decode(p + i, len - i, &cp, &incomplete);
     const char *s = in + i;
     i += k;
     if (cp < 0) {

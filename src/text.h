@@ -3,8 +3,17 @@
 #define AF_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
+
+/* Decodes one UTF-8 sequence at p (n > 0 bytes available): the number of
+ * bytes it takes (>= 1) and its code point in *cp, or -1 when invalid (then
+ * the length is the maximal subpart, one U+FFFD's worth); *incomplete is
+ * set when it was valid so far but ran off the end. The one UTF-8 decoder
+ * of the library: the JSON writer uses it too. */
+size_t af_utf8_decode(const unsigned char *p, size_t n, int32_t *cp,
+                      int *incomplete);
 
 /* Appends in[0..len) to out with every invalid UTF-8 sequence (overlong,
  * surrogate, > U+10FFFF, truncated, stray continuation) replaced by U+FFFD.

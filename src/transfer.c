@@ -188,6 +188,80 @@ static CURLcode set_net_options(af_xfer_t *a, CURL *e, const char **what)
   return CURLE_OK;
 }
 
+/* Every option of a transfer, each one checked: a libcurl that refuses one
+ * (too old, or built without it) fails the transfer with the option's
+ * name in *what, rather than fetching without a limit or setting. */
+#define SET(opt, val)                                                          \
+  do {                                                                         \
+    CURLcode rc_ = curl_easy_setopt(e, opt, val);                              \
+    if (rc_ != CURLE_OK) {                                                     \
+      *what = #opt + sizeof("CURLOPT_") - 1;                                   \
+      return rc_;                                                              \
+    }                                                                          \
+  } while (0)
+
+static CURLcode set_options(af_xfer_t *a, af_item_t *it, CURL *e,
+                            const char **what)
+{
+  SET(CURLOPT_URL, it->u.url);
+  SET(CURLOPT_PRIVATE, it);
+  SET(CURLOPT_WRITEFUNCTION, on_body);
+  SET(CURLOPT_WRITEDATA, it);
+  SET(CURLOPT_ERRORBUFFER, it->errbuf);
+  SET(CURLOPT_NOSIGNAL, 1L);
+  /* Every safety limit explicitly, for redirects too (docs/DESIGN.md R9). */
+  SET(CURLOPT_PROTOCOLS_STR, "http,https");
+  SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  SET(CURLOPT_FOLLOWLOCATION, a->o->follow ? 1L : 0L);
+  SET(CURLOPT_MAXREDIRS, (long)a->o->max_redirs);
+  SET(CURLOPT_TIMEOUT_MS, (long)(a->o->timeout * 1000));
+  SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(a->o->connect_timeout * 1000));
+  /* A server trickling under 1 byte/s for the whole timeout is cut off. */
+  SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
+  SET(CURLOPT_LOW_SPEED_TIME, (long)(a->o->timeout < 1 ? 1 : a->o->timeout));
+  SET(CURLOPT_ACCEPT_ENCODING, "");
+  SET(CURLOPT_USERAGENT, a->user_agent);
+  if (a->hdr_list)
+    SET(CURLOPT_HTTPHEADER, a->hdr_list);
+  if (a->o->insecure) {
+    SET(CURLOPT_SSL_VERIFYPEER, 0L);
+    SET(CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (a->o->http_version == AFETCH_HTTP_1_1)
+    SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+  else if (a->o->http_version == AFETCH_HTTP_2)
+    SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+  if (a->o->head)
+    SET(CURLOPT_NOBODY, 1L);
+  /* Bigger reads cost less CPU per byte, but every easy handle holds one
+   * buffer: keep the default when thousands of transfers run at once. Only
+   * a hint, so a refusal is not an error: libcurl 7.88 refuses it
+   * (CURLE_BAD_FUNCTION_ARGUMENT) on a pooled handle whose last transfer
+   * stopped at a refused redirect (tests/cli/redirects.sh), and the
+   * default buffer serves as well. */
+  if (a->concurrency <= 256)
+    (void)curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 64L * 1024);
+  /* A burst to one https host waits for the first connection's ALPN
+   * instead of opening one connection per transfer (docs/DESIGN.md R8). Over
+   * plain http nothing can be multiplexed, and PIPEWAIT would hold every
+   * transfer of a burst until the first response arrives (measured: 20
+   * transfers of 300 ms took 609 ms), so it is https only. */
+  if (a->concurrent && a->o->http_version != AFETCH_HTTP_1_1 &&
+      strncmp(it->u.url, "https:", 6) == 0)
+    SET(CURLOPT_PIPEWAIT, 1L);
+  /* Until a transfer to this host has ended, every connection to it is
+   * busy, and over HTTP/1.1 a busy connection cannot be reused: skip
+   * libcurl's search of the host's connections, which walks all of them
+   * for every new transfer (O(n^2) for a burst of 5000 to one host:
+   * 8 % of the CPU in a profile). */
+  if (it->first_on_host && strncmp(it->u.url, "http:", 5) == 0 &&
+      a->o->http_version != AFETCH_HTTP_2)
+    SET(CURLOPT_FRESH_CONNECT, 1L);
+
+  return set_net_options(a, e, what);
+}
+#undef SET
+
 int af_xfer_start(af_xfer_t *a, af_item_t *it)
 {
   CURL *e = easy_get(a);
@@ -219,70 +293,18 @@ int af_xfer_start(af_xfer_t *a, af_item_t *it)
   af_buf_free(&it->body);
   af_buf_init(&it->body, KEEP_MAX);
 
-  curl_easy_setopt(e, CURLOPT_URL, it->u.url);
-  curl_easy_setopt(e, CURLOPT_PRIVATE, it);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, it);
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, it->errbuf);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  /* Rule H9: every safety limit explicitly, for redirects too. */
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, a->o->follow ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)a->o->max_redirs);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(a->o->timeout * 1000));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                   (long)(a->o->connect_timeout * 1000));
-  /* A server trickling under 1 byte/s for the whole timeout is cut off. */
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-                   (long)(a->o->timeout < 1 ? 1 : a->o->timeout));
-  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(e, CURLOPT_USERAGENT, a->user_agent);
-  if (a->hdr_list)
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, a->hdr_list);
-  if (a->o->insecure) {
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
   const char *what = NULL;
-  CURLcode nrc = set_net_options(a, e, &what);
-  if (nrc != CURLE_OK) {
+  CURLcode orc = set_options(a, it, e, &what);
+  if (orc != CURLE_OK) {
     char msg[256];
     snprintf(msg, sizeof(msg), "libcurl refused the %s option: %s", what,
-             curl_easy_strerror(nrc));
+             curl_easy_strerror(orc));
     it->easy = NULL;
     easy_put(a, e);
     it->kind = AFETCH_ERR_OTHER;
     it->error = strdup(msg);
     return -1;
   }
-  if (a->o->http_version == AFETCH_HTTP_1_1)
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-  else if (a->o->http_version == AFETCH_HTTP_2)
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-  if (a->o->head)
-    curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-  /* Bigger reads cost less CPU per byte, but every easy handle holds one
-   * buffer: keep the default when thousands of transfers run at once. */
-  if (a->concurrency <= 256)
-    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 64L * 1024);
-  /* A burst to one https host waits for the first connection's ALPN
-   * instead of opening one connection per transfer (rule H8). Over plain
-   * http nothing can be multiplexed, and PIPEWAIT would hold every
-   * transfer of a burst until the first response arrives (measured: 20
-   * transfers of 300 ms took 609 ms), so it is https only. */
-  if (a->concurrent && a->o->http_version != AFETCH_HTTP_1_1 &&
-      strncmp(it->u.url, "https:", 6) == 0)
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-  /* Until a transfer to this host has ended, every connection to it is
-   * busy, and over HTTP/1.1 a busy connection cannot be reused: skip
-   * libcurl's search of the host's connections, which walks all of them
-   * for every new transfer (O(n^2) for a burst of 5000 to one host:
-   * 8 % of the CPU in a profile). */
-  if (it->first_on_host && strncmp(it->u.url, "http:", 5) == 0 &&
-      a->o->http_version != AFETCH_HTTP_2)
-    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 
   it->t_start = uv_hrtime();
   it->xfer = a;
@@ -483,15 +505,16 @@ static void set_error(af_item_t *it, CURLcode res)
     connect_text(e, msg, tmp, sizeof(tmp));
     msg = tmp;
   }
-  else if (strcmp(msg, "select/poll returned error") == 0) {
-    /* libuv turns POLLERR into UV_EBADF without the socket's errno, and
-     * the event loop hands curl only "error". On a TCP connection that
-     * already carries a transfer, the pending error is a reset (RST);
-     * ICMP errors are soft there, and the retransmission timeout is far
-     * past --timeout. */
-    snprintf(tmp, sizeof(tmp), "connection reset by peer%s",
-             it->status ? " during the response" : "");
-    msg = tmp;
+  else if (res == CURLE_RECV_ERROR || res == CURLE_SEND_ERROR) {
+    /* "Recv failure: Connection reset by peer" says what, not when: a
+     * reset after the status line cut the response short. */
+    long oserr = 0;
+    curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &oserr);
+    if (oserr == ECONNRESET || strstr(msg, "Connection reset by peer")) {
+      snprintf(tmp, sizeof(tmp), "connection reset by peer%s",
+               it->status ? " during the response" : "");
+      msg = tmp;
+    }
   }
   free(it->error);
   it->error = af_text_clean(msg, strlen(msg), 0);
