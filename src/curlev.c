@@ -36,7 +36,8 @@ static void action(af_curlev_t *ev, curl_socket_t fd, int flags)
   CURLMcode rc = curl_multi_socket_action(ev->multi, fd, flags, &running);
   if (rc != CURLM_OK)
     ev->fatal = 1; /* "the state of all transfers are uncertain" */
-  /* Drain after every action, whatever running says (LIBNOTES A3). */
+  /* Drain after every action, whatever running says: the count does not
+   * say which transfer ended (docs/DESIGN.md R3). */
   drain(ev);
   ev->after(ev->ud);
 }
@@ -64,7 +65,7 @@ static void pollctx_close(af_curlev_t *ev, af_pollctx_t *c)
 static void on_kick(uv_idle_t *h);
 
 /* uv could not watch s: tell curl from the next loop iteration, since no
- * multi call is allowed inside the socket callback (rule H1). */
+ * multi call is allowed inside the socket callback (docs/DESIGN.md R1). */
 static void defer_error(af_curlev_t *ev, curl_socket_t s)
 {
   if (ev->nerr < AF_CURLEV_MAXERR)
@@ -165,7 +166,7 @@ static void on_kick(uv_idle_t *h)
 /* CURLMOPT_TIMERFUNCTION: -1 stops, >= 0 replaces the one timer. A 0 ms
  * uv_timer re-armed from a timer callback starves I/O on libuv 1.44 and a
  * 1 ms clamp would add a millisecond to every sequential transfer, so 0
- * means "next loop iteration" through an idle handle (rule H2). */
+ * means "next loop iteration" through an idle handle (docs/DESIGN.md R2). */
 static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 {
   af_curlev_t *ev = userp;

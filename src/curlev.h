@@ -1,5 +1,5 @@
 /* libuv <-> libcurl multi glue: one uv_poll per socket, one uv_timer plus a
- * uv_idle "kick" for curl's timer (LIBNOTES A1-A4, rules H1-H6). */
+ * uv_idle "kick" for curl's timer (docs/DESIGN.md R1-R6). */
 #ifndef AF_CURLEV_H
 #define AF_CURLEV_H
 

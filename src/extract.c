@@ -243,7 +243,9 @@ static void guard_free_all(guard_t *g)
 static GumboOutput *parse(guard_t *g, const char *s, size_t n)
 {
   GumboOptions o = kGumboDefaultOptions;
-  o.max_errors = 0; /* LIBNOTES G3: error records are quadratic */
+  /* Each error record copies the stack of open elements: quadratic memory
+   * on a page of unclosed tags (docs/DESIGN.md R10). */
+  o.max_errors = 0;
   o.allocator = on_alloc;
   o.deallocator = on_free;
   o.userdata = g;

@@ -5,7 +5,8 @@
 
 #include <stddef.h>
 
-/* Limits that keep a hostile page cheap (see LIBNOTES G3). */
+/* Limits that keep a hostile page cheap: gumbo's cost grows faster than
+ * the page on deep or broken markup (docs/DESIGN.md R10). */
 #define AF_EXTRACT_PREFIX_MAX (512u * 1024u) /* bytes given to gumbo */
 #define AF_EXTRACT_TAG_BUDGET 20000u         /* start tags given to gumbo */
 /* What one parse may cost, whatever gumbo makes of the prefix: bytes held

@@ -1,5 +1,5 @@
 /* Line sources read through the loop, one after the other: files with
- * uv_fs_read (epoll refuses regular files, LIBNOTES A5), pipes and
+ * uv_fs_read (epoll refuses regular files, docs/DESIGN.md R11), pipes and
  * terminals as streams. Reading stops while the read-ahead window is full
  * and resumes when the scheduler has room, so a list of any length, or a
  * slow producer, costs bounded memory and never stalls transfers. */

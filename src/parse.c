@@ -58,13 +58,12 @@ void af_parse_orphan(af_parse_t *a)
   a->jobs = NULL;
 }
 
-/* Backpressure (the engine tells sched.c): while this many bodies, or this many
- * bytes of them, wait for or sit in a parser, admission pauses, so memory stays
- * flat however long the list and however slow the parser. Counted in
- * bytes as well as bodies: a wave of 100 small pages that land together
- * (a few KiB in all) must not stall the next wave until they are parsed
- * (it cost 5-9 ms per wave at 8 bodies), while eight 512 KiB prefixes are
- * already enough to keep the pool busy. */
+/* Backpressure (the engine tells sched.c): while this many bodies, or this
+ * many bytes of them, wait for or sit in a parser, admission pauses, so
+ * memory stays flat however long the list and however slow the parser.
+ * Counted in bytes as well as bodies, so a wave of small pages does not
+ * stall the next wave while a few big prefixes already keep the pool busy
+ * (docs/PERFORMANCE.md). */
 int af_parse_full(const af_parse_t *a)
 {
   return a->parsing >= 64 || a->bytes >= 4u * 1024 * 1024;
@@ -144,11 +143,9 @@ static void on_after_work(uv_work_t *req, int status)
   a->done(a->ud, it, status == UV_ECANCELED);
 }
 
-/* A body this small is parsed on the loop thread. The hand-off to a pool
- * thread (a futex wake, that thread's wake-up, the async send back and a
- * loop iteration for it) cost ~30 us of CPU per page in W4 (1000 pages of
- * 227 bytes), while gumbo takes 7-40 us for 512 bytes, so the pool only
- * pays from here on; the loop is never held longer than that. */
+/* A body this small is parsed on the loop thread: the hand-off to a pool
+ * thread costs more than gumbo takes for it, and the loop is never held
+ * longer than that (docs/PERFORMANCE.md). */
 #define PARSE_INLINE_MAX 512
 
 int af_parse_queue(af_parse_t *a, af_item_t *it)

@@ -84,12 +84,10 @@ static void decide_keep(af_item_t *it)
     it->keep_body = af_is_html(ct, NULL, 0);
   else
     it->keep_body = 1; /* sniff later */
-  /* A body grown by doubling past 128 KiB lands in glibc's mmap zone: each
-   * step copies into fresh pages and each free is a munmap, a TLB shootdown
-   * across the pool threads' CPUs. With 50 article pages landing at once
-   * that held the first wave's transfers for up to 60 ms (W6's p99). So
-   * room for the announced length (on the wire: a compressed body grows
-   * past it, by doubling) is made in one go. */
+  /* A body grown by doubling past 128 KiB lands in glibc's mmap zone, where
+   * each step copies into fresh pages and each free is a munmap; so room
+   * for the announced length (on the wire: a compressed body grows past
+   * it, by doubling) is made in one go (docs/PERFORMANCE.md). */
   curl_off_t clen = -1;
   if (it->keep_body != 1 ||
       curl_easy_getinfo(it->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen) !=
@@ -101,9 +99,6 @@ static void decide_keep(af_item_t *it)
   af_buf_reserve(&it->body, want);
 }
 
-/* The decoded byte count is checked against max_body here, because on
- * 7.88 CURLOPT_MAXFILESIZE neither stops a chunked body nor counts decoded
- * bytes (LIBNOTES D): a gzip bomb is stopped by this function. */
 /* -o DIR: the file is opened at the first byte, so a failed transfer
  * leaves no empty file behind. A failed write fails the transfer. */
 static int save_bytes(af_item_t *it, const char *p, size_t n)
@@ -121,6 +116,9 @@ static int save_bytes(af_item_t *it, const char *p, size_t n)
   return af_save_write(it->save_fd, p, n);
 }
 
+/* The decoded byte count is checked against max_body here, because on
+ * 7.88 CURLOPT_MAXFILESIZE neither stops a chunked body nor counts decoded
+ * bytes (docs/DESIGN.md R9): a gzip bomb is stopped by this function. */
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
   af_item_t *it = ud;
@@ -129,9 +127,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
   uint64_t room = it->bytes < it->max_body ? it->max_body - it->bytes : 0;
   size_t take = len < room ? len : (size_t)room;
   if (it->keep_body == 1 && take > 0 && it->body.len < it->body.max) {
-    /* On a VM a page fault can cost 12 us (this machine), 13 times what the
-     * kernel takes to back the same page in one call: 0.3 ms per 100 KB
-     * page, paid on the loop thread, 15 ms for a first wave of 50. */
+    /* Backing the chunk's pages in one call costs far less than a fault
+     * per page on the loop thread (docs/PERFORMANCE.md). */
     af_buf_populate(&it->body, take);
     if (af_buf_append(&it->body, p, take) < 0)
       return CURL_WRITEFUNC_ERROR;
@@ -244,16 +241,16 @@ static CURLcode set_options(af_xfer_t *a, af_item_t *it, CURL *e,
   /* A burst to one https host waits for the first connection's ALPN
    * instead of opening one connection per transfer (docs/DESIGN.md R8). Over
    * plain http nothing can be multiplexed, and PIPEWAIT would hold every
-   * transfer of a burst until the first response arrives (measured: 20
-   * transfers of 300 ms took 609 ms), so it is https only. */
+   * transfer of a burst until the first response arrives, so it is https
+   * only (docs/PERFORMANCE.md). */
   if (a->concurrent && a->o->http_version != AFETCH_HTTP_1_1 &&
       strncmp(it->u.url, "https:", 6) == 0)
     SET(CURLOPT_PIPEWAIT, 1L);
   /* Until a transfer to this host has ended, every connection to it is
    * busy, and over HTTP/1.1 a busy connection cannot be reused: skip
    * libcurl's search of the host's connections, which walks all of them
-   * for every new transfer (O(n^2) for a burst of 5000 to one host:
-   * 8 % of the CPU in a profile). */
+   * for every new transfer: quadratic in a burst to one host
+   * (docs/PERFORMANCE.md). */
   if (it->first_on_host && strncmp(it->u.url, "http:", 5) == 0 &&
       a->o->http_version != AFETCH_HTTP_2)
     SET(CURLOPT_FRESH_CONNECT, 1L);
@@ -382,7 +379,7 @@ static double pos(double v)
   return v > 0 ? v : 0;
 }
 
-/* Durations from curl's cumulative stamps (LIBNOTES E, rule H10). */
+/* Durations from curl's cumulative stamps (docs/DESIGN.md R12). */
 static void read_timing(af_item_t *it, CURL *e)
 {
   double lookup = stamp_ms(e, CURLINFO_NAMELOOKUP_TIME_T);

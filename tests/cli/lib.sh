@@ -27,6 +27,8 @@
 #       to 127.0.0.1:$AF_PORT); 0 when the host has no entry
 #   af_reset [BASE]             /stats/reset: counters, log, /flaky table
 #   af_log [BASE]               /log: "CONN-ID TARGET" lines, oldest first
+#       (/log/times adds the arrival time first: "MS CONN-ID TARGET", ms on
+#       the server's monotonic clock)
 #   af_wait_stat KEY VALUE [SECONDS [BASE]]  polls until af_stat KEY is
 #       VALUE (10 s by default); fails the test otherwise
 #
