@@ -53,6 +53,9 @@ refused() {
 mapfile -t longs < <(afe --help | grep -oE -- '--[a-z0-9][a-z0-9.-]*' |
   sort -u)
 assert_ge "${#longs[@]}" 30 "long options found in --help"
+# --help fits an 80-column terminal.
+wide=$(afe --help | awk 'length > 79')
+[[ -z $wide ]] || fail "--help lines wider than 79 columns: $wide"
 for a in "${longs[@]}"; do
   for b in "${longs[@]}"; do
     [[ $a != "$b" && $b == "$a"* ]] &&
