@@ -97,6 +97,7 @@ static void on_flush(void *ud)
 {
   app_t *app = ud;
   cli_out_flush(&app->out);
+  cli_out_redraw_progress(&app->out);
   if (app->out.write_error)
     afetch_stop(g_engine);
 }
