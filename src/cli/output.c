@@ -115,6 +115,23 @@ static int shows_redirect_end(const afetch_result_t *r)
                        r->error_kind != AFETCH_ERR_REDIRECTS);
 }
 
+/* 1 if the error text already opens with its kind ("invalid URL: ..." for
+ * invalid_url, "cancelled: ..."), so the line does not say it twice. */
+static int says_kind(const char *error, const char *kind)
+{
+  size_t i = 0;
+  for (; kind[i]; i++) {
+    char k = kind[i] == '_' ? ' ' : kind[i];
+    char e = error[i];
+    if (e >= 'A' && e <= 'Z')
+      e = (char)(e - 'A' + 'a');
+    if (e != k)
+      return 0;
+  }
+  char next = error[i];
+  return !((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z'));
+}
+
 static void text_line(cli_out_t *o, const afetch_result_t *r)
 {
   char st[16], tm[32], sz[32];
@@ -134,8 +151,12 @@ static void text_line(cli_out_t *o, const afetch_result_t *r)
   if (shows_redirect_end(r))
     fprintf(o->out, " -> %s", r->effective_url);
   if (r->error) {
-    fprintf(o->out, "  %s%s: %s%s", o->color ? C_RED : "",
-            afetch_errkind_name(r->error_kind), r->error, rs);
+    const char *kind = afetch_errkind_name(r->error_kind);
+    if (says_kind(r->error, kind))
+      fprintf(o->out, "  %s%s%s", o->color ? C_RED : "", r->error, rs);
+    else
+      fprintf(o->out, "  %s%s: %s%s", o->color ? C_RED : "", kind, r->error,
+              rs);
   }
   else if (r->title && *r->title) {
     fprintf(o->out, "  %s", r->title);

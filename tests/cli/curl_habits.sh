@@ -105,6 +105,12 @@ assert_eq "$(jq -r .url "$tmp/ff.json")" "$AF_BASE/page/from-file" \
   "an existing file named like a URL is read"
 # Anything else that is not a file is still an unreadable input.
 refused "cannot read 'ftp://" -- "ftp://$T/x"
+# A bare host name is what a curl user types: the error shows the URL form,
+# and a missing list file gets no such hint.
+refused "(to fetch it as a URL: afetch http://example.invalid/a)" -- \
+  example.invalid/a
+refused "cannot read 'missing.txt'" -- missing.txt
+grep -q "as a URL" "$tmp/e" && fail "URL hint for a list file: $(cat "$tmp/e")"
 af_reset
 
 # ---------------------------------------------------------------------------
