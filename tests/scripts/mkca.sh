@@ -4,18 +4,20 @@
 # Usage: mkca.sh DIR [ZONE [NAME...]]
 #   DIR   made if missing; gets ca.pem, ca.key, cert.pem (the leaf, then the
 #         CA: a full chain for nginx), leaf.pem, key.pem
-#   ZONE  the DNS zone (test): the leaf is valid for ZONE, *.ZONE and
-#         *.nx.ZONE
+#   ZONE  the DNS zone (test): the leaf is valid for ZONE and *.ZONE
 #   NAME  more subjectAltNames, as openssl writes them (DNS:x, IP:127.0.0.1)
 # The leaf always covers IP:127.0.0.1 and DNS:localhost too. Both expire in
-# 2 days: they only live as long as a test run.
+# 2 days: they only live as long as a test run. OpenSSL matches a wildcard
+# only with two labels after it: *.web.test covers h1.web.test, but *.test
+# covers nothing, so names directly under a one-label zone are listed as
+# NAMEs (tests/cli/lib_net.sh lists h1..h100).
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: mkca.sh DIR [ZONE [NAME...]]" >&2; exit 2; }
 dir=$1
 zone=${2:-test}
 shift $(($# >= 2 ? 2 : 1))
 mkdir -p "$dir"
-san="DNS:$zone,DNS:*.$zone,DNS:*.nx.$zone,DNS:localhost,IP:127.0.0.1"
+san="DNS:$zone,DNS:*.$zone,DNS:localhost,IP:127.0.0.1"
 for n in "$@"; do san="$san,$n"; done
 
 ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
