@@ -25,7 +25,7 @@
 #
 # Environment (set before sourcing): AFDNS (the afdns binary; else
 # $AF_BUILD/afdns), NET_ZONE (test), NET_RESOLV_OPTIONS, NET_CERT_HOSTS,
-# NET_CERT_NAMES.
+# NET_CERT_NAMES, NET_SKIP_STATUS (the exit status of a skip, 0).
 #
 # Functions (inside):
 #   net_addr N               127.0.0.0 + N, the address of hN.ZONE
@@ -71,7 +71,7 @@ if [[ -z ${AF_NETNS:-} ]]; then
     ! command -v ip >/dev/null ||
     ! unshare --mount --net --pid --fork --mount-proc true 2>/dev/null; then
     echo "SKIP: needs root and unshare (network namespaces): $net__name"
-    exit 0
+    exit "${NET_SKIP_STATUS:-0}"
   fi
   [[ -d /etc/ssl/certs ]] ||
     { echo "FAIL $net__name: no /etc/ssl/certs (ca-certificates)" >&2; exit 1; }
