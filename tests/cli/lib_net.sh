@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2120
 # The local internet for integration tests (docs/TESTING.md): source it as
 # the FIRST thing a test does, before tests/cli/lib.sh (it sources lib.sh):
 #   source "$AF_SRC/tests/cli/lib_net.sh"
@@ -107,7 +107,7 @@ net_cleanup() {
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
-  net__ngx_pid= net__dns_pid=
+  net__ngx_pid="" net__dns_pid=""
   af_cleanup
 }
 trap net_cleanup EXIT

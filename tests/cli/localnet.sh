@@ -22,6 +22,7 @@ if (exec 3<>/dev/tcp/192.0.2.1/80) 2>/dev/null; then
   fail "a non-loopback address was reachable"
 fi
 
+# shellcheck disable=SC2119 # no afdns arguments here
 net_start_dns
 af_start_server
 net_start_nginx 20 "$AF_PORT"

@@ -32,8 +32,10 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || { echo "netns.sh: no command (--help)" >&2; exit 2; }
 # Keep the parsed options for the run inside the namespace.
-set -- --dns "$dns_args" ${nginx:+--nginx "$nginx"} \
-  $([ "$afserve" = 1 ] && echo --afserve) -- "$@"
+opts=(--dns "$dns_args")
+[ -n "$nginx" ] && opts+=(--nginx "$nginx")
+[ "$afserve" = 1 ] && opts+=(--afserve)
+set -- "${opts[@]}" -- "$@"
 # shellcheck source=tests/cli/lib_net.sh
 source "$AF_SRC/tests/cli/lib_net.sh"
 shift 2 # --dns ARGS
