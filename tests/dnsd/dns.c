@@ -3,6 +3,8 @@
  * the datagram's length, and names are bounded as RFC 1035 says. */
 #include "dns.h"
 
+#include "../server/afserve.h" /* parse_u64 */
+
 #include <stdio.h>
 #include <string.h>
 
@@ -101,23 +103,6 @@ enum dns_parse dns_parse_query(const uint8_t *p, size_t n, dns_query_t *q)
   return DNS_PARSE_OK;
 }
 
-/* Parses decimal digits s[0..len) into *out, at most max; 0 on success. */
-static int digits(const char *s, size_t len, uint64_t max, uint64_t *out)
-{
-  if (len == 0 || len > 10)
-    return -1;
-  uint64_t v = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (s[i] < '0' || s[i] > '9')
-      return -1;
-    v = v * 10 + (uint64_t)(s[i] - '0');
-  }
-  if (v > max)
-    return -1;
-  *out = v;
-  return 0;
-}
-
 /* Does name end with "." suffix? */
 static int ends_with_label(const char *name, size_t nlen, const char *suffix)
 {
@@ -142,12 +127,13 @@ static void token(const char *s, size_t len, dns_plan_t *plan, tokens_t *t)
   else if (len == 2 && !memcmp(s, "bh", 2))
     t->bh = 1;
   else if (len > 3 && !memcmp(s, "ttl", 3) &&
-           !digits(s + 3, len - 3, 0x7FFFFFFF, &v))
+           !parse_u64(s + 3, len - 3, 0x7FFFFFFF, &v))
     plan->ttl = (int64_t)v;
-  else if (len > 1 && s[0] == 'd' && !digits(s + 1, len - 1, DNS_DELAY_MAX, &v))
+  else if (len > 1 && s[0] == 'd' &&
+           !parse_u64(s + 1, len - 1, DNS_DELAY_MAX, &v))
     plan->delay_ms = (int64_t)v;
   /* 127.255.255.255 is the broadcast address of 127/8; 0 is its network. */
-  else if (len > 1 && s[0] == 'h' && !digits(s + 1, len - 1, 0xFFFFFE, &v) &&
+  else if (len > 1 && s[0] == 'h' && !parse_u64(s + 1, len - 1, 0xFFFFFE, &v) &&
            v > 0) {
     plan->addr = 0x7F000000u + (uint32_t)v;
     t->host = 1;
