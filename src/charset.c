@@ -644,10 +644,9 @@ static int guess(const char *body, size_t len, char *name)
      * box-drawing characters no web page uses, so it reads both right. */
     if (g && strcmp(g, "KOI8-R") == 0)
       g = "KOI8-U";
-    /* A guess of UTF-16 or UTF-32 on bytes with no BOM that are not
-     * UTF-8 is wrong for a web page (WHATWG never sniffs them). */
-    ok = g && *g && strncmp(g, "UTF-", 4) != 0 && strncmp(g, "X-", 2) != 0 &&
-         resolve(g, strlen(g), 1, name);
+    /* resolve() turns down a guess of UTF-32 (uchardet reads its BOM,
+     * which WHATWG does not) as no ASCII superset. */
+    ok = g && *g && resolve(g, strlen(g), 1, name);
   }
   uchardet_delete(ud);
   return ok;
