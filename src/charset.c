@@ -13,7 +13,7 @@
 #define CP1252 "WINDOWS-1252" /* decoded with our own table, not iconv */
 
 /* WHATWG Encoding Standard labels, mapped to the glibc iconv converter that
- * decodes what browsers decode (LIBNOTES G2): the Japanese, Korean and
+ * decodes what browsers decode: the Japanese, Korean and
  * Chinese labels go to the Microsoft supersets browsers actually use, and
  * the latin1/ascii labels to windows-1252. The "replacement" labels
  * (iso-2022-kr, hz-gb-2312, ...) are left out, so they count as unknown. */
