@@ -4,6 +4,7 @@
 #include <iconv.h>
 #include <stdint.h>
 #include <string.h>
+#include <uchardet.h>
 
 #include "buf.h"
 #include "text.h"
@@ -254,34 +255,91 @@ static unsigned char lower(unsigned char c)
   return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
-/* Maps a label (any case, quoted or not, surrounded by white space) to an
- * iconv name, or NULL if it is not a label we decode. A <meta> cannot
- * declare UTF-16 (the bytes that declare it are ASCII, so the page is
- * not UTF-16): WHATWG says to read it as UTF-8 then. */
-static const char *lookup(const char *s, size_t n, int from_meta)
+/* Strips the white space and quotes around a label. */
+static void trim(const char **s, size_t *n)
 {
-  while (n > 0 && (is_ws((unsigned char)s[0]) || s[0] == '"' || s[0] == '\'')) {
-    s++;
-    n--;
+  while (*n > 0 &&
+         (is_ws((unsigned char)(*s)[0]) || (*s)[0] == '"' || (*s)[0] == '\'')) {
+    (*s)++;
+    (*n)--;
   }
-  while (n > 0 && (is_ws((unsigned char)s[n - 1]) || s[n - 1] == '"' ||
-                   s[n - 1] == '\''))
-    n--;
-  char l[32];
+  while (*n > 0 && (is_ws((unsigned char)(*s)[*n - 1]) || (*s)[*n - 1] == '"' ||
+                    (*s)[*n - 1] == '\''))
+    (*n)--;
+}
+
+/* The WHATWG "replacement" labels: stateful encodings browsers refuse to
+ * decode, because their escapes can hide markup. glibc knows most of them,
+ * so the iconv fallback must say no here. */
+static const char *const refused[] = {
+    "csiso2022kr",     "hz-gb-2312",  "iso-2022-cn",
+    "iso-2022-cn-ext", "iso-2022-kr", "replacement",
+};
+
+/* 1 when iconv decodes the markup bytes of a page unchanged under name, so
+ * that the tags it declares itself in still parse: this rules out UTF-16,
+ * UTF-32, UTF-7 ('+' starts a shift) and EBCDIC. */
+static int ascii_superset(const char *name)
+{
+  static const char probe[] =
+      "<!DOCTYPE html><meta charset=\"a-1\" content='b;c'>&#38;?+@[]^_`{|}"
+      "\t\r\n 0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  iconv_t cd = iconv_open("UTF-8", name);
+  if (cd == (iconv_t)-1)
+    return 0;
+  char out[sizeof probe * 4];
+  char *in = (char *)probe, *op = out;
+  size_t il = sizeof probe - 1, ol = sizeof out;
+  size_t r = iconv(cd, &in, &il, &op, &ol);
+  if (r != (size_t)-1)
+    r = iconv(cd, NULL, NULL, &op, &ol);
+  iconv_close(cd);
+  return r != (size_t)-1 && il == 0 && (size_t)(op - out) == sizeof probe - 1 &&
+         memcmp(out, probe, sizeof probe - 1) == 0;
+}
+
+/* Maps a label (any case, quoted or not, surrounded by white space) to the
+ * iconv name in name[AF_CHARSET_NAME_MAX]: by the WHATWG table first, else
+ * the label itself (upper-cased) when glibc iconv decodes it as an ASCII
+ * superset (CP949, IBM855, MacCyrillic: servers send them and iconv knows
+ * them). Returns 0 when it is not a label we decode. A <meta> cannot declare
+ * UTF-16 (the bytes that declare it are ASCII, so the page is not UTF-16):
+ * WHATWG says to read it as UTF-8 then. */
+static int resolve(const char *s, size_t n, int from_meta, char *name)
+{
+  trim(&s, &n);
+  char l[AF_CHARSET_NAME_MAX];
   if (n == 0 || n >= sizeof l)
-    return NULL;
+    return 0;
   for (size_t i = 0; i < n; i++)
     l[i] = (char)lower((unsigned char)s[i]);
   l[n] = '\0';
   for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
     if (strcmp(labels[i].label, l) != 0)
       continue;
-    const char *name = labels[i].name;
-    if (from_meta && strncmp(name, "UTF-16", 6) == 0)
-      return UTF8;
-    return name;
+    const char *w = labels[i].name;
+    if (from_meta && strncmp(w, "UTF-16", 6) == 0)
+      w = UTF8;
+    strcpy(name, w); /* every table name is shorter than the buffer */
+    return 1;
   }
-  return NULL;
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+    if (strcmp(refused[i], l) == 0)
+      return 0;
+  /* Only what a charset name is made of: no "//TRANSLIT" or "//IGNORE"
+   * suffix from the network reaches iconv_open. */
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)l[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.' || c == ':'))
+      return 0;
+  }
+  if (!ascii_superset(l))
+    return 0;
+  /* Upper case, as iconv spells its names (it ignores case itself). */
+  for (size_t i = 0; i <= n; i++)
+    name[i] = (char)(l[i] >= 'a' && l[i] <= 'z' ? l[i] - 32 : l[i]);
+  return 1;
 }
 
 /* Case-insensitive search for the ASCII word w in s[from..n). */
@@ -433,16 +491,16 @@ static int name_is(const attr_t *a, const char *w)
   return a->name_len == strlen(w) && memcmp(a->name, w, a->name_len) == 0;
 }
 
-/* <meta ...> at *pos (just past "<meta"): the charset it declares, or
- * NULL. WHATWG prescan: a charset attribute, or http-equiv=content-type
- * with content="...charset=...". Only the first of duplicate attributes
- * counts. */
-static const char *meta(const unsigned char *s, size_t n, size_t *pos)
+/* <meta ...> at *pos (just past "<meta"): 1 with the charset it declares
+ * in name, or 0. WHATWG prescan: a charset attribute, or
+ * http-equiv=content-type with content="...charset=...". Only the first of
+ * duplicate attributes counts. */
+static int meta(const unsigned char *s, size_t n, size_t *pos, char *name)
 {
   int seen_he = 0, seen_content = 0, seen_charset = 0;
   int got_pragma = 0;
   int need_pragma = -1; /* unknown */
-  const char *charset = NULL;
+  int charset = 0;
   attr_t a;
   while (get_attr(s, n, pos, &a)) {
     if (name_is(&a, "http-equiv")) {
@@ -457,25 +515,25 @@ static const char *meta(const unsigned char *s, size_t n, size_t *pos)
       const unsigned char *l;
       size_t ll;
       if (extract_charset(a.value, a.value_len, &l, &ll)) {
-        charset = lookup((const char *)l, ll, 1);
+        charset = resolve((const char *)l, ll, 1, name);
         need_pragma = charset ? 1 : need_pragma;
       }
     }
     else if (name_is(&a, "charset")) {
       if (seen_charset++)
         continue;
-      charset = lookup((const char *)a.value, a.value_len, 1);
+      charset = resolve((const char *)a.value, a.value_len, 1, name);
       need_pragma = 0;
     }
   }
   if (need_pragma < 0 || (need_pragma == 1 && !got_pragma))
-    return NULL;
+    return 0;
   return charset;
 }
 
 /* WHATWG "prescan a byte stream to determine its encoding", over the first
- * 1024 bytes. */
-static const char *prescan(const unsigned char *s, size_t n)
+ * 1024 bytes: 1 with the charset in name, or 0. */
+static int prescan(const unsigned char *s, size_t n, char *name)
 {
   if (n > 1024)
     n = 1024;
@@ -496,9 +554,8 @@ static const char *prescan(const unsigned char *s, size_t n)
     if (n - i >= 6 && find_ci(s + i, 5, 0, "<meta") == 0 &&
         (is_ws(s[i + 5]) || s[i + 5] == '/')) {
       size_t pos = i + 6;
-      const char *cs = meta(s, n, &pos);
-      if (cs)
-        return cs;
+      if (meta(s, n, &pos, name))
+        return 1;
       i = pos + 1;
       continue;
     }
@@ -522,49 +579,130 @@ static const char *prescan(const unsigned char *s, size_t n)
     }
     i++;
   }
-  return NULL;
+  return 0;
 }
 
-const char *af_charset_detect(const char *body, size_t len,
-                              const char *content_type, size_t *bom_len)
+/* The encoding of an XML declaration at the start of the page,
+ * <?xml version="1.0" encoding="..."?>: XHTML pages served as text/html
+ * often carry only that. 1 with the charset in name, or 0. */
+static int xml_decl(const unsigned char *s, size_t n, char *name)
+{
+  if (n > 1024)
+    n = 1024;
+  size_t i = 0;
+  while (i < n && is_ws(s[i])) /* a stray newline before it is common */
+    i++;
+  if (n - i < 6 || memcmp(s + i, "<?xml", 5) != 0 || !is_ws(s[i + 5]))
+    return 0;
+  size_t end = i + 5;
+  while (end + 1 < n && !(s[end] == '?' && s[end + 1] == '>'))
+    end++;
+  if (end + 1 >= n)
+    return 0;
+  /* "encoding" cannot occur inside the version pseudo-attribute before
+   * it, so the first one is the right one. */
+  i = find_ci(s, end, i + 5, "encoding");
+  if (i >= end)
+    return 0;
+  i += 8;
+  while (i < end && is_ws(s[i]))
+    i++;
+  if (i >= end || s[i] != '=')
+    return 0;
+  i++;
+  while (i < end && is_ws(s[i]))
+    i++;
+  if (i >= end || (s[i] != '"' && s[i] != '\''))
+    return 0;
+  unsigned char q = s[i++];
+  size_t start = i;
+  while (i < end && s[i] != q)
+    i++;
+  if (i >= end)
+    return 0;
+  return resolve((const char *)s + start, i - start, 1, name);
+}
+
+/* A guess is made from this much of the body: the text near the top tells
+ * the language as well as the whole page would, and the time stays small. */
+#define GUESS_MAX (64 * 1024)
+
+/* Guesses the charset of undeclared bytes with uchardet, the detector
+ * Firefox's was before chardetng. 1 with the charset in name, or 0 when it
+ * has no answer. */
+static int guess(const char *body, size_t len, char *name)
+{
+  uchardet_t ud = uchardet_new();
+  if (!ud)
+    return 0;
+  int ok = 0;
+  if (uchardet_handle_data(ud, body, len < GUESS_MAX ? len : GUESS_MAX) == 0) {
+    uchardet_data_end(ud);
+    const char *g = uchardet_get_charset(ud);
+    /* uchardet 0.0.7 has no Ukrainian model and calls KOI8-U text KOI8-R.
+     * KOI8-U is KOI8-R with the Ukrainian letters in place of eight
+     * box-drawing characters no web page uses, so it reads both right. */
+    if (g && strcmp(g, "KOI8-R") == 0)
+      g = "KOI8-U";
+    /* resolve() turns down a guess of UTF-32 (uchardet reads its BOM,
+     * which WHATWG does not) as no ASCII superset. */
+    ok = g && *g && resolve(g, strlen(g), 1, name);
+  }
+  uchardet_delete(ud);
+  return ok;
+}
+
+static void set(af_charset_t *cs, const char *name, af_charset_source_t src)
+{
+  strcpy(cs->name, name); /* our own constants, all short */
+  cs->source = src;
+}
+
+void af_charset_detect(const char *body, size_t len, const char *content_type,
+                       af_charset_t *cs)
 {
   const unsigned char *s = (const unsigned char *)body;
-  *bom_len = 0;
+  cs->bom_len = 0;
   if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) {
-    *bom_len = 3;
-    return UTF8;
+    cs->bom_len = 3;
+    set(cs, UTF8, AF_CS_BOM);
+    return;
   }
   if (len >= 2 && s[0] == 0xFF && s[1] == 0xFE) {
-    *bom_len = 2;
-    return "UTF-16LE";
+    cs->bom_len = 2;
+    set(cs, "UTF-16LE", AF_CS_BOM);
+    return;
   }
   if (len >= 2 && s[0] == 0xFE && s[1] == 0xFF) {
-    *bom_len = 2;
-    return "UTF-16BE";
+    cs->bom_len = 2;
+    set(cs, "UTF-16BE", AF_CS_BOM);
+    return;
   }
-  int declared = 0;
+  /* A label nobody decodes says nothing: the next source is asked. */
   if (content_type) {
     const unsigned char *l;
     size_t ll;
+    cs->source = AF_CS_HEADER;
     if (extract_charset((const unsigned char *)content_type,
-                        strlen(content_type), &l, &ll)) {
-      const char *name = lookup((const char *)l, ll, 0);
-      if (name)
-        return name;
-      declared = 1;
-    }
+                        strlen(content_type), &l, &ll) &&
+        resolve((const char *)l, ll, 0, cs->name))
+      return;
   }
-  const char *name = prescan(s, len);
-  if (name)
-    return name;
-  /* An unknown declared charset is most likely some UTF-8-compatible
-   * thing we do not know; a lossy UTF-8 read keeps the ASCII intact. */
-  if (declared)
-    return UTF8;
+  cs->source = AF_CS_META;
+  if (prescan(s, len, cs->name))
+    return;
+  cs->source = AF_CS_XML;
+  if (xml_decl(s, len, cs->name))
+    return;
   size_t ok = af_utf8_valid_prefix(body, len);
-  if (ok == len || ok + af_utf8_incomplete_tail(body, len) == len)
-    return UTF8;
-  return CP1252;
+  if (ok == len || ok + af_utf8_incomplete_tail(body, len) == len) {
+    set(cs, UTF8, AF_CS_DEFAULT);
+    return;
+  }
+  cs->source = AF_CS_DETECTED;
+  if (guess(body, len, cs->name))
+    return;
+  set(cs, CP1252, AF_CS_DEFAULT);
 }
 
 /* windows-1252 0x80..0x9F; everything else is Latin-1. The five holes
@@ -670,10 +808,11 @@ int af_charset_to_utf8(const char *body, size_t len, const char *content_type,
 {
   *out = NULL;
   *out_len = 0;
-  size_t bom;
-  const char *name = af_charset_detect(body, len, content_type, &bom);
-  body += bom;
-  len -= bom;
+  af_charset_t cs;
+  af_charset_detect(body, len, content_type, &cs);
+  const char *name = cs.name;
+  body += cs.bom_len;
+  len -= cs.bom_len;
   af_buf_t b;
   af_buf_init(&b, SIZE_MAX - 1);
   int rc;

@@ -6,6 +6,9 @@
 # Usage: tests/run.sh [quick]   (quick: the release suite only)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# A bare root has no locale: man and groff then warn on the man page's
+# UTF-8 example, and the install test reads those warnings.
+if [ -z "${LC_ALL:-}${LANG:-}" ]; then export LANG=C.UTF-8; fi
 bash "$root/tests/scripts/deps.sh" test
 jobs=$(nproc)
 out=${AF_OUT:-$root/build-tests}

@@ -97,6 +97,7 @@ static void on_flush(void *ud)
 {
   app_t *app = ud;
   cli_out_flush(&app->out);
+  cli_out_redraw_progress(&app->out);
   if (app->out.write_error)
     afetch_stop(g_engine);
 }
@@ -136,6 +137,23 @@ typedef struct {
   const char *url;
 } input_t;
 
+/* "example.com" or "example.com/a": what a curl user types for a URL. A
+ * name with a list's extension, or a path, is taken for a missing file. */
+static int looks_like_host(const char *arg)
+{
+  static const char *const list_ext[] = {".txt",  ".gz",    ".csv", ".lst",
+                                         ".json", ".jsonl", ".urls"};
+  size_t hl = strcspn(arg, "/");
+  if (hl == 0 || arg[0] == '.' || !memchr(arg, '.', hl) || strpbrk(arg, " \t"))
+    return 0;
+  for (size_t i = 0; i < sizeof(list_ext) / sizeof(list_ext[0]); i++) {
+    size_t el = strlen(list_ext[i]);
+    if (hl >= el && strncasecmp(arg + hl - el, list_ext[i], el) == 0)
+      return 0;
+  }
+  return 1;
+}
+
 static int open_input(const char *path, input_t *in)
 {
   in->fd = -1;
@@ -150,7 +168,11 @@ static int open_input(const char *path, input_t *in)
   }
   int f = open(path, O_RDONLY | O_CLOEXEC);
   if (f < 0) {
-    fprintf(stderr, "afetch: cannot read '%s': %s\n", path, strerror(errno));
+    int e = errno;
+    fprintf(stderr, "afetch: cannot read '%s': %s", path, strerror(e));
+    if (e == ENOENT && looks_like_host(path))
+      fprintf(stderr, " (to fetch it as a URL: afetch http://%s)", path);
+    fputc('\n', stderr);
     return -1;
   }
   struct stat st;

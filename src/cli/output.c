@@ -38,6 +38,9 @@ void cli_out_init(cli_out_t *o, const cli_args_t *args)
     o->progress = isatty(STDERR_FILENO) && !args->quiet;
   else
     o->progress = args->progress;
+  /* Result lines erase the progress line only where they would land on
+   * it: with stdout elsewhere the line stays up between redraws. */
+  o->same_screen = tty && isatty(STDERR_FILENO);
 }
 
 void cli_out_free(cli_out_t *o)
@@ -112,6 +115,23 @@ static int shows_redirect_end(const afetch_result_t *r)
                        r->error_kind != AFETCH_ERR_REDIRECTS);
 }
 
+/* 1 if the error text already opens with its kind ("invalid URL: ..." for
+ * invalid_url, "cancelled: ..."), so the line does not say it twice. */
+static int says_kind(const char *error, const char *kind)
+{
+  size_t i = 0;
+  for (; kind[i]; i++) {
+    char k = kind[i] == '_' ? ' ' : kind[i];
+    char e = error[i];
+    if (e >= 'A' && e <= 'Z')
+      e = (char)(e - 'A' + 'a');
+    if (e != k)
+      return 0;
+  }
+  char next = error[i];
+  return !((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z'));
+}
+
 static void text_line(cli_out_t *o, const afetch_result_t *r)
 {
   char st[16], tm[32], sz[32];
@@ -131,8 +151,12 @@ static void text_line(cli_out_t *o, const afetch_result_t *r)
   if (shows_redirect_end(r))
     fprintf(o->out, " -> %s", r->effective_url);
   if (r->error) {
-    fprintf(o->out, "  %s%s: %s%s", o->color ? C_RED : "",
-            afetch_errkind_name(r->error_kind), r->error, rs);
+    const char *kind = afetch_errkind_name(r->error_kind);
+    if (says_kind(r->error, kind))
+      fprintf(o->out, "  %s%s%s", o->color ? C_RED : "", r->error, rs);
+    else
+      fprintf(o->out, "  %s%s: %s%s", o->color ? C_RED : "", kind, r->error,
+              rs);
   }
   else if (r->title && *r->title) {
     fprintf(o->out, "  %s", r->title);
@@ -196,7 +220,8 @@ void cli_out_result(cli_out_t *o, const afetch_result_t *r)
     o->on_result_hook(r, o->hook_ud);
   if (o->args->quiet || o->write_error)
     return;
-  cli_out_clear_progress(o);
+  if (o->same_screen)
+    cli_out_clear_progress(o);
   if (o->args->json)
     json_line(o, r);
   else
@@ -282,6 +307,7 @@ void cli_out_summary(cli_out_t *o, const afetch_summary_t *s)
   o->runs = s->run + 1;
   cli_out_flush(o);
   cli_out_clear_progress(o);
+  o->last_progress[0] = '\0'; /* that run's line is over */
   if (o->args->no_summary)
     return;
   const cli_tally_t *t = &o->tally[run];
@@ -390,9 +416,17 @@ void cli_out_progress(cli_out_t *o, const afetch_progress_t *p)
   if (!o->progress)
     return;
   cli_out_flush(o);
-  char line[512];
-  progress_text(line, sizeof(line), o, p, term_width());
-  fprintf(stderr, "\r\033[K%s", line);
+  progress_text(o->last_progress, sizeof(o->last_progress), o, p, term_width());
+  fprintf(stderr, "\r\033[K%s", o->last_progress);
+  fflush(stderr);
+  o->progress_live = 1;
+}
+
+void cli_out_redraw_progress(cli_out_t *o)
+{
+  if (!o->progress || o->progress_live || !o->last_progress[0])
+    return;
+  fprintf(stderr, "\r\033[K%s", o->last_progress);
   fflush(stderr);
   o->progress_live = 1;
 }

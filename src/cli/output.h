@@ -16,11 +16,13 @@ typedef struct {
 typedef struct {
   FILE *out;
   const cli_args_t *args;
-  int color;         /* colour on stdout */
-  int progress;      /* progress line on stderr */
-  int progress_live; /* a progress line is on screen now */
-  int write_error;   /* errno of the first failed write to stdout */
-  char *buf;         /* JSON line buffer */
+  int color;               /* colour on stdout */
+  int progress;            /* progress line on stderr */
+  int progress_live;       /* a progress line is on screen now */
+  int same_screen;         /* stdout and stderr are both the terminal */
+  char last_progress[512]; /* redrawn after result lines erased it */
+  int write_error;         /* errno of the first failed write to stdout */
+  char *buf;               /* JSON line buffer */
   size_t cap;
   uint64_t failed, http_errors; /* over all runs, for the exit status */
   cli_tally_t tally[2];         /* per run, for its summary */
@@ -38,5 +40,7 @@ void cli_out_progress(cli_out_t *o, const afetch_progress_t *p);
 /* Flushes stdout; records a write error. */
 void cli_out_flush(cli_out_t *o);
 void cli_out_clear_progress(cli_out_t *o);
+/* Puts the last progress line back after result lines erased it. */
+void cli_out_redraw_progress(cli_out_t *o);
 
 #endif

@@ -34,10 +34,14 @@ grep -q "/page/noscheme  Page /page/noscheme" "$tmp/out.txt" ||
 grep -q "^404 " "$tmp/out.txt" || fail "404 shown as a status"
 grep -q "^200 .*/text  \[text/plain" "$tmp/out.txt" ||
   fail "non-HTML shows its content type"
-grep -q "^ERR .*not a url at all  invalid_url: " "$tmp/out.txt" ||
+# The kind stands before the error unless the error already opens with it
+# (no "invalid_url: invalid URL: ..." or "scheme: scheme 'ftp'").
+grep -q "^ERR .*not a url at all  invalid URL: " "$tmp/out.txt" ||
   fail "invalid line reported: $(grep -i 'not a url' "$tmp/out.txt")"
-grep -q "^ERR .*ftp://.*scheme: .*only http and https" "$tmp/out.txt" ||
-  fail "ftp refused"
+grep -q "^ERR .*ftp://[^ ]*  scheme 'ftp' .*only http and https" "$tmp/out.txt" ||
+  fail "ftp refused: $(grep ftp: "$tmp/out.txt")"
+grep -qE "invalid_url: invalid|scheme: scheme" "$tmp/out.txt" &&
+  fail "a kind said twice: $(cat "$tmp/out.txt")"
 grep -q "^ERR .*127.0.0.1:1/refused  connect: " "$tmp/out.txt" ||
   fail "refused connection"
 [ ! -s "$tmp/err.txt" ] || fail "--no-summary printed: $(cat "$tmp/err.txt")"

@@ -53,6 +53,9 @@ refused() {
 mapfile -t longs < <(afe --help | grep -oE -- '--[a-z0-9][a-z0-9.-]*' |
   sort -u)
 assert_ge "${#longs[@]}" 30 "long options found in --help"
+# --help fits an 80-column terminal.
+wide=$(afe --help | awk 'length > 79')
+[[ -z $wide ]] || fail "--help lines wider than 79 columns: $wide"
 for a in "${longs[@]}"; do
   for b in "${longs[@]}"; do
     [[ $a != "$b" && $b == "$a"* ]] &&
@@ -102,6 +105,12 @@ assert_eq "$(jq -r .url "$tmp/ff.json")" "$AF_BASE/page/from-file" \
   "an existing file named like a URL is read"
 # Anything else that is not a file is still an unreadable input.
 refused "cannot read 'ftp://" -- "ftp://$T/x"
+# A bare host name is what a curl user types: the error shows the URL form,
+# and a missing list file gets no such hint.
+refused "(to fetch it as a URL: afetch http://example.invalid/a)" -- \
+  example.invalid/a
+refused "cannot read 'missing.txt'" -- missing.txt
+grep -q "as a URL" "$tmp/e" && fail "URL hint for a list file: $(cat "$tmp/e")"
 af_reset
 
 # ---------------------------------------------------------------------------

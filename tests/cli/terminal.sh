@@ -185,4 +185,14 @@ grep -q $'\e\\[3[0-9]m' <<<"$(tm capture-pane -p -e -S - -t t)" &&
 run_in_pane "$AFETCH --color never --no-summary $tmp/c.txt"
 grep -q $'\e\\[3[0-9]m' <<<"$(tm capture-pane -p -e -S - -t t)" &&
   fail "colour despite --color never"
+# With the results elsewhere (stdout to a file, stderr the terminal) a
+# result never erases the progress line: the byte stream on the terminal
+# has no erase that is not followed at once by a new line of progress, so
+# the line stays up between redraws instead of blinking away.
+script -qfc "$AFETCH -c 3 --per-host 3 $tmp/u.txt >$tmp/s.out" /dev/null \
+  </dev/null >"$tmp/s.tty"
+bare=$(grep -c $'\e\\[K\r\e\\[K' "$tmp/s.tty" || true)
+assert_eq "$bare" 0 "progress erased by results written elsewhere"
+grep -q "in flight" "$tmp/s.tty" || fail "no progress line under script"
+assert_eq "$(wc -l <"$tmp/s.out")" 30 "result lines in the file"
 pass terminal

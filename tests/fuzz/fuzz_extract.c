@@ -24,6 +24,8 @@ static const char *const types[] = {
     "text/html; charset=euc-jp",
     "text/html; charset=\"UTF-8\"",
     "text/html; charset=x-unknown",
+    "text/html; charset=CP949", /* outside the WHATWG table: iconv's */
+    "text/html; charset=IBM855",
     "application/xhtml+xml",
     "text/plain",
     "unknown/unknown",

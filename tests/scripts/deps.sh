@@ -5,7 +5,7 @@
 set -euo pipefail
 level=${1:-build}
 pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libuv1-dev
-      libgumbo-dev zlib1g-dev libidn2-dev)
+      libgumbo-dev zlib1g-dev libidn2-dev libuchardet-dev)
 # The CA certificates https needs: libcurl4 only recommends them, and apt
 # runs here without recommends, so a minimal Debian has none.
 pkgs+=(ca-certificates)
@@ -13,6 +13,9 @@ if [ "$level" = test ] || [ "$level" = bench ]; then
   pkgs+=(libcmocka-dev clang clang-format libclang-rt-14-dev valgrind jq curl
          librsvg2-bin libxml2-utils netpbm nginx-light openssl
          python3 python3-yaml parallel tmux file dpkg-dev time groff man-db)
+  # The local internet of tests/cli/lib_net.sh: `ip` sets lo up in the
+  # test's network namespace (a minimal Debian has no iproute2).
+  pkgs+=(iproute2)
   # tests/cli/install.sh links a program statically with `pkg-config
   # --static --libs afetch`, which names every library in the Libs.private
   # of libcurl.pc and libidn2.pc (libunistring); the -dev packages do not

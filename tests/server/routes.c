@@ -526,6 +526,40 @@ static void route_html(conn_t *c, const req_t *r)
     free(vals[i]);
 }
 
+/* /raw?ct=..&body=..: the decoded body bytes as they are, under the decoded
+ * Content-Type (none when ct is absent), so a test can serve a page in any
+ * charset without a file. */
+static void route_raw(conn_t *c, const req_t *r)
+{
+  const char *v;
+  size_t vlen;
+  char *ct = NULL, *body = NULL;
+  size_t ct_len = 0, body_len = 0;
+  if (query_get(r->query, "ct", &v, &vlen) &&
+      !(ct = pct_decode(v, vlen, 0, &ct_len))) {
+    conn_close(c, 0);
+    return;
+  }
+  if (query_get(r->query, "body", &v, &vlen) &&
+      !(body = pct_decode(v, vlen, 0, &body_len))) {
+    free(ct);
+    conn_close(c, 0);
+    return;
+  }
+  /* Decoded CR or LF in ct would let the query write headers of its own. */
+  for (size_t i = 0; i < ct_len; i++) {
+    if ((unsigned char)ct[i] < 0x20 || ct[i] == 0x7f) {
+      free(ct);
+      free(body);
+      bad_request(c, "control characters in ct");
+      return;
+    }
+  }
+  conn_reply(c, 200, ct, NULL, body ? body : "", body_len);
+  free(ct);
+  free(body);
+}
+
 /* Returns 1 when the path was one of ours. */
 static int route_basic(conn_t *c, const req_t *r)
 {
@@ -565,6 +599,8 @@ static int route_basic(conn_t *c, const req_t *r)
   }
   else if (!strcmp(p, "/html"))
     route_html(c, r);
+  else if (!strcmp(p, "/raw"))
+    route_raw(c, r);
   else
     return 0;
   return 1;
