@@ -56,7 +56,8 @@ static void on_line(void *ud, const char *line, size_t len, uint64_t lineno,
   }
 }
 
-/* The input may read on while the read-ahead window has room. */
+/* The read-ahead rule, in one place: the input may read on while fewer
+ * than read_ahead URLs wait in the queues. */
 static int input_room(void *ud)
 {
   afetch_t *a = ud;
@@ -440,7 +441,7 @@ static void decide(afetch_t *a)
       if (a->fatal || a->stopping)
         break;
       uint64_t before = a->n_read;
-      if (a->sched.queued < a->o.read_ahead)
+      if (input_room(a))
         af_input_pull(&a->in);
       if (a->n_read == before) {
         arm_wake(a, wake);
