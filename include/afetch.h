@@ -278,9 +278,9 @@ AFETCH_API int afetch_add_input_fd(afetch_t *a, int fd, int close_fd);
  * engines without a copy each. */
 AFETCH_API int afetch_add_input_buf(afetch_t *a, const void *buf, size_t len);
 
-/* Starts the run on the loop. Results can be delivered from inside this
- * call (invalid lines need no network). When it fails, on_done is not
- * called. Only once per engine. */
+/* Starts the run on the loop. No result is delivered from inside this
+ * call: the first ones come when the loop runs. When it fails, on_done is
+ * not called. Only once per engine. */
 AFETCH_API int afetch_start(afetch_t *a);
 /* afetch_start + run the private loop until finished. Returns 0 or an API
  * error. Only for engines that own their loop. */
