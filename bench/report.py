@@ -4,7 +4,9 @@
     report.py p99 FILE.jsonl
         p99 of time_ms.total (nearest rank) over afetch --json output, in ms
     report.py report --csv RUNS.csv --meta META.txt --commands CMDS.tsv
-                     --md OUT.md --png OUT.png [--gnuplot 0|1]
+                     --md OUT.md --png OUT.png [--gnuplot 0|1] [--ab AB.md]
+        (--ab: the "Before and after" section, when the runs have a
+        baseline, also written alone to AB.md)
 
 Standard library only. Medians are over rounds; a ratio is taken within a
 round (the peer's figure divided by afetch's in the same round) and then
@@ -19,12 +21,19 @@ import statistics
 import subprocess
 import sys
 
-TOOLS = ["afetch", "afetch-compare", "afetch-seq", "curl-parallel",
-         "curl-seq", "xargs-curl", "aiohttp", "threads"]
+TOOLS = ["afetch", "afetch-before", "afetch-compare", "afetch-compare-before",
+         "afetch-seq", "afetch-seq-before", "curl-parallel", "curl-seq",
+         "xargs-curl", "aiohttp", "threads"]
+# The afetch runs that bench/run.sh --baseline pairs with a run of the
+# baseline binary ("TOOL-before", the same arguments).
+AB_TOOLS = ["afetch", "afetch-seq", "afetch-compare"]
 LABEL = {
     "afetch": "**afetch**",
+    "afetch-before": "afetch, baseline (--baseline)",
     "afetch-compare": "afetch --compare",
+    "afetch-compare-before": "afetch --compare, baseline",
     "afetch-seq": "afetch --sequential",
+    "afetch-seq-before": "afetch --sequential, baseline",
     "curl-parallel": "curl --parallel",
     "curl-seq": "curl, sequential (-K)",
     "xargs-curl": "xargs -P curl",
@@ -34,6 +43,9 @@ LABEL = {
 PLOT_LABEL = {
     "afetch": "afetch", "afetch-compare": "afetch --compare",
     "afetch-seq": "afetch --sequential", "curl-parallel": "curl --parallel",
+    "afetch-before": "afetch (baseline)",
+    "afetch-compare-before": "afetch --compare (baseline)",
+    "afetch-seq-before": "afetch --sequential (baseline)",
     "curl-seq": "curl sequential", "xargs-curl": "xargs -P curl",
     "aiohttp": "aiohttp+bs4", "threads": "threads+requests+bs4",
 }
@@ -190,6 +202,100 @@ def ratio(peer, base, key, per_request=False):
             a, b = a / int(pr["n"]), b / int(br["n"])
         out.append(a / b)
     return med(out)
+
+
+def spread(c, key):
+    """(median, min, max) of one figure over the rounds of a cell."""
+    return c.med(key), c.min(key), c.max(key)
+
+
+def ab_reading(a, b, rounds):
+    """Whether after's runs a = (med, lo, hi) differ from before's b beyond
+    the noise: only when every round of one is above every round of the
+    other (with 3 rounds each, 1 chance in 20 by luck either way)."""
+    if a[0] is None or b[0] is None or not b[0]:
+        return "no data", None
+    rel = (a[0] / b[0] - 1) * 100
+    if rounds < 2:
+        return "%+.1f %% (one round: no noise figure)" % rel, rel
+    if a[1] > b[2]:
+        return "**higher by %+.1f %%**, beyond noise" % rel, rel
+    if a[2] < b[1]:
+        return "lower by %+.1f %%, beyond noise" % rel, rel
+    return "within noise (%+.1f %%)" % rel, rel
+
+
+def before_after(cells, order, meta):
+    """The "Before and after" section: each afetch run beside the same run
+    of the baseline binary, or nothing when there is no baseline."""
+    pairs = [(w, t) for w in order for t in AB_TOOLS
+             if t in cells.get(w, {}) and t + "-before" in cells.get(w, {})]
+    if not pairs:
+        return []
+    L = ["## Before and after", ""]
+    L.append("afetch (`%s`, %s) beside the baseline given with `--baseline` "
+             "(`%s`, %s): the same arguments on the same inputs, interleaved "
+             "round by round (the two swap places every other round), %s "
+             "round(s). Each cell is the median over rounds and, in brackets, "
+             "the lowest and highest round; *after / before* is the ratio of "
+             "the medians and, in brackets, the range of the per-round "
+             "ratios; *noise* is half the wider of the two min..max spreads, "
+             "relative to the baseline's median. A difference counts as "
+             "beyond noise only when every round of one build is above every "
+             "round of the other."
+             % (meta.get("afetch_path", "?"), meta.get("afetch", "?"),
+                meta.get("baseline_path", "?"), meta.get("baseline", "?"),
+                meta.get("rounds", "?")))
+    L.append("")
+    L.append("| workload | run | figure | after | before | after / before "
+             "| noise | reading |")
+    L.append("| --- | --- | --- | ---: | ---: | ---: | ---: | --- |")
+    worse = []
+    for w, t in pairs:
+        ca, cb = cells[w][t], cells[w][t + "-before"]
+        name = "afetch" if t == "afetch" else PLOT_LABEL[t]
+        if w == "W3" and t == "afetch":
+            name = "afetch --sequential"
+        for key, fig, scale, spec in [("wall", "wall s", 1.0, "%.3f"),
+                                      ("cpu", "CPU s", 1.0, "%.3f"),
+                                      ("maxrss_kb", "peak RSS MiB",
+                                       1 / 1024.0, "%.1f")]:
+            a = tuple(None if v is None else v * scale for v in spread(ca, key))
+            b = tuple(None if v is None else v * scale for v in spread(cb, key))
+            rr = []
+            for rnd, ra in ca.by_round.items():
+                rb = cb.by_round.get(rnd)
+                x, y = num(ra[key]), num(rb[key]) if rb else None
+                if x is not None and y:
+                    rr.append(x / y)
+            text, rel = ab_reading(a, b, min(len(ca.rows), len(cb.rows)))
+            noise = None
+            if a[0] is not None and b[0] and len(rr) > 1:
+                noise = max(a[2] - a[1], b[2] - b[1]) / 2 / b[0] * 100
+
+            def cell(v):
+                if v[0] is None:
+                    return "–"
+                if len(rr) < 2:
+                    return spec % v[0]
+                return "%s (%s..%s)" % (spec % v[0], spec % v[1], spec % v[2])
+            ratio_s = "–"
+            if a[0] is not None and b[0]:
+                ratio_s = "%.3f" % (a[0] / b[0])
+                if len(rr) > 1:
+                    ratio_s += " (%.3f..%.3f)" % (min(rr), max(rr))
+            warn = " ⚠" if any(r["busy"] == "1" for r in ca.rows + cb.rows) \
+                else ""
+            L.append("| %s | %s%s | %s | %s | %s | %s | %s | %s |" % (
+                w, name, warn, fig, cell(a), cell(b), ratio_s,
+                "–" if noise is None else "±%.1f %%" % noise, text))
+            if text.startswith("**higher"):
+                worse.append("%s %s %s %+.1f %%" % (w, name, fig, rel))
+    L.append("")
+    L.append("Higher after than before, beyond noise: %s."
+             % ("; ".join(worse) if worse else "none"))
+    L.append("")
+    return L
 
 
 def report(args):
@@ -476,6 +582,11 @@ def report(args):
         L.append("Runs where not every URL was answered 200: " + "; ".join(
             "%s %s round %s: %s of %s" % b for b in bad) + ".")
         L.append("")
+    ab = before_after(cells, order, meta)
+    L.extend(ab)
+    if args.get("ab"):
+        with open(args["ab"], "w") as f:
+            f.write("\n".join(ab))
 
     # ------------------------------------------------------------ tables
     L.append("## Results per workload")
@@ -679,6 +790,8 @@ def plot(cells, order, png, sz):
             f.write(" ".join(row) + "\n")
     colors = {"afetch": "#d62728", "afetch-compare": "#ff9896",
               "afetch-seq": "#f4a582", "curl-parallel": "#1f77b4",
+              "afetch-before": "#7f7f7f", "afetch-compare-before": "#c7c7c7",
+              "afetch-seq-before": "#a5a5a5",
               "curl-seq": "#9ecae1", "xargs-curl": "#17becf",
               "aiohttp": "#2ca02c", "threads": "#9467bd"}
     terms = subprocess.run(["gnuplot", "-e", "set terminal"],

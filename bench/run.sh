@@ -5,7 +5,7 @@
 # loopback only (127.0.0.1).
 #
 # Usage: bench/run.sh [--smoke] [--rounds N] [--only W1,W2,...] [--out DIR]
-#                     [--no-install]
+#                     [--no-install] [--baseline AFETCH] [--afetch-only]
 #   --smoke       tiny lists, 1 round, peers that are installed only (no
 #                 apt-get), output to a temp dir unless --out; < 60 s
 #   --rounds N    rounds (default 3; the issue asks for 3 to 5)
@@ -13,8 +13,17 @@
 #   --out DIR     where BENCHMARKS.md, bench-wall.png and the raw results go
 #                 (default: docs/ and bench/results/ of this tree)
 #   --no-install  never call apt-get; skip what is missing
+#   --baseline B  also run the afetch binary B (say, a build of the previous
+#                 commit) with exactly afetch's arguments, as the peer
+#                 "afetch-before" (and afetch-seq-before, afetch-compare-
+#                 before), interleaved with afetch round by round; the report
+#                 gets a "Before and after" section (also written alone to
+#                 BEFORE-AFTER.md beside BENCHMARKS.md)
+#   --afetch-only leave the other peers out (curl, xargs, the Python ones):
+#                 with --baseline, a before/after run of afetch alone
 #
 # Environment: AFETCH and AFSERVE (built binaries) skip the build;
+# AFETCH_BASELINE is --baseline's default;
 # BENCH_QUIET_WAIT (s, default 15) how long each run waits for a quiet
 # machine; BENCH_BUSY_BUDGET (s, default 900) the most time spent on the
 # whole in such waits and in redone runs; BENCH_NGINX_WORKERS (default 1).
@@ -29,7 +38,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
-smoke=0 rounds=3 only="" outdir="" install=1
+smoke=0 rounds=3 only="" outdir="" install=1 afetch_only=0
+baseline=${AFETCH_BASELINE:-}
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) smoke=1 ;;
@@ -40,6 +50,9 @@ while [ $# -gt 0 ]; do
     --out) outdir=${2:?--out DIR}; shift ;;
     --out=*) outdir=${1#*=} ;;
     --no-install) install=0 ;;
+    --baseline) baseline=${2:?--baseline AFETCH}; shift ;;
+    --baseline=*) baseline=${1#*=} ;;
+    --afetch-only) afetch_only=1 ;;
     -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -93,6 +106,11 @@ else
   AFETCH=$bdir/afetch AFSERVE=$bdir/afserve
 fi
 AFETCH=$(cd "$(dirname "$AFETCH")" && pwd)/$(basename "$AFETCH")
+if [ -n "$baseline" ]; then
+  [ -x "$baseline" ] || { log "bench: --baseline $baseline is not executable"; exit 2; }
+  baseline=$(cd "$(dirname "$baseline")" && pwd)/$(basename "$baseline")
+  [ "$baseline" != "$AFETCH" ] || log "bench: --baseline is afetch itself"
+fi
 AFSERVE=$(cd "$(dirname "$AFSERVE")" && pwd)/$(basename "$AFSERVE")
 
 # ---------------------------------------------------------------- temp, cleanup
@@ -336,6 +354,7 @@ run_one() {
     else
       for arg in "$@"; do
         arg=${arg//"$tmp/in/"/}
+        if [ -n "$baseline" ]; then arg=${arg//"$baseline"/afetch-before}; fi
         arg=${arg//"$AFETCH"/afetch}
         arg=${arg//"$here/peers/"/bench/peers/}
         [ "$arg" = "$PY" ] && arg=python3
@@ -439,7 +458,7 @@ run_one() {
   [ "$okn" != "$n" ] && warn=" (!! $okn of $n answered 200; exit ${m[status]}; $(tail -c 200 "$err" | tr '\n' ' '))"
   [ "$busy" = 1 ] && warn="$warn (still busy)"
   [ -n "$h1" ] && warn=" rss halves ${h1}/${h2} KB$warn"
-  log "$(printf '  r%s %-3s %-14s wall %8.3f s  cpu %7.3f s  rss %6d KB  conns %5s  inflight %5s  req %7s%s%s' \
+  log "$(printf '  r%s %-3s %-21s wall %8.3f s  cpu %7.3f s  rss %6d KB  conns %5s  inflight %5s  req %7s%s%s' \
     "$cur_round" "$w" "$tool" "${m[wall]}" "${m[cpu]}" "${m[maxrss_kb]}" "${ct:--}" \
     "${im:--}" "${rq:--}" "${p99:+  p99 ${p99} ms}" "$warn")"
   rm -f "$tmp/out.$w.$tool" "$tmp/err.$w.$tool" "$rss"
@@ -454,6 +473,11 @@ curl_par() { # CONC FILE.curl: sets the array CURLPAR
 }
 run_tool() { # W TOOL
   local w=$1 t=$2 f c n srv=afserve
+  # TOOL-before: the same command with the baseline binary (--baseline).
+  local bin=$AFETCH tag=""
+  if [[ $t == afetch*-before ]]; then
+    bin=$baseline tag=-before t=${t%-before}
+  fi
   case $w in
     W1) f=$in/w1.txt c=100 n=$N1 ;;
     W2) f=$in/w1.txt c=1000 n=$N1 ;;
@@ -468,21 +492,21 @@ run_tool() { # W TOOL
   case $t in
     afetch)
       case $w in
-        W3) run_one "$w" "$t" "$n" "$srv" afetch -- "$AFETCH" --sequential --json "$f" ;;
-        W7) run_one "$w" "$t" "$n" "$srv" afetch -n 1024 -- \
-              "$AFETCH" --json -c "$c" --per-host "$c" "$f" ;;
+        W3) run_one "$w" "$t$tag" "$n" "$srv" afetch -- "$bin" --sequential --json "$f" ;;
+        W7) run_one "$w" "$t$tag" "$n" "$srv" afetch -n 1024 -- \
+              "$bin" --json -c "$c" --per-host "$c" "$f" ;;
         W8)
-          show="cat w8.txt | afetch -c 50 --per-host 50 - >/dev/null"
-          run_one "$w" "$t" "$n" "$srv" afetch-null -t 1800 -r "$tmp/rss.$w.$t" -- \
-              sh -c 'cat "$1" | exec "$2" -c 50 --per-host 50 -' sh "$f" "$AFETCH" ;;
-        *) run_one "$w" "$t" "$n" "$srv" afetch -- \
-              "$AFETCH" --json -c "$c" --per-host "$c" "$f" ;;
+          show="cat w8.txt | afetch$tag -c 50 --per-host 50 - >/dev/null"
+          run_one "$w" "$t$tag" "$n" "$srv" afetch-null -t 1800 -r "$tmp/rss.$w.$t$tag" -- \
+              sh -c 'cat "$1" | exec "$2" -c 50 --per-host 50 -' sh "$f" "$bin" ;;
+        *) run_one "$w" "$t$tag" "$n" "$srv" afetch -- \
+              "$bin" --json -c "$c" --per-host "$c" "$f" ;;
       esac ;;
     afetch-compare)
-      run_one "$w" "$t" "$n" "$srv" afetch -- \
-        "$AFETCH" --compare -c "$c" --per-host "$c" "$f" ;;
+      run_one "$w" "$t$tag" "$n" "$srv" afetch -- \
+        "$bin" --compare -c "$c" --per-host "$c" "$f" ;;
     afetch-seq)
-      run_one "$w" "$t" "$n" "$srv" afetch -- "$AFETCH" --sequential --json "$f" ;;
+      run_one "$w" "$t$tag" "$n" "$srv" afetch -- "$bin" --sequential --json "$f" ;;
     curl-parallel)
       curl_par "$c" "${f%.txt}.curl"
       run_one "$w" "$t" "$n" "$srv" curl -- "${CURLPAR[@]}" ;;
@@ -520,12 +544,25 @@ tools_for() {
   local x
   for x in "${t[@]}"; do
     case $x in
+      afetch*) ;;
+      *) [ "$afetch_only" = 0 ] || continue ;;
+    esac
+    case $x in
       curl-*|xargs-curl) [ "$have_curl" = 1 ] || continue ;;
       aiohttp) [ "$have_aio" = 1 ] || continue ;;
       threads) [ "$have_req" = 1 ] || continue ;;
     esac
     out+=("$x")
   done
+  # With --baseline, each afetch tool is followed by its twin on the
+  # baseline binary.
+  if [ -n "$baseline" ]; then
+    t=("${out[@]}") out=()
+    for x in "${t[@]}"; do
+      out+=("$x")
+      [[ $x == afetch* ]] && out+=("$x-before")
+    done
+  fi
   echo "${out[@]}"
 }
 
@@ -540,6 +577,12 @@ tools_for() {
   echo "kernel=$(uname -sr)"
   echo "os=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
   echo "afetch=$("$AFETCH" -V 2>&1 | head -1)"
+  echo "afetch_path=$AFETCH"
+  if [ -n "$baseline" ]; then
+    echo "baseline=$("$baseline" -V 2>&1 | head -1)"
+    echo "baseline_path=$baseline"
+  fi
+  echo "afetch_only=$afetch_only"
   echo "curl=$(curl --version 2>/dev/null | head -1)"
   echo "nginx=$("$NGINX" -v 2>&1 | head -1)"
   echo "python=$("$PY" --version 2>&1)"
@@ -576,6 +619,7 @@ startup() { # NAME CMD...: appends NAME=WALL/CPU to the meta file
 }
 log "bench: start-up costs"
 startup startup_afetch "$AFETCH" -q "$in/empty.txt"
+if [ -n "$baseline" ]; then startup startup_afetch-before "$baseline" -q "$in/empty.txt"; fi
 [ "$have_curl" = 1 ] && startup startup_curl curl --version
 [ "$have_aio" = 1 ] && startup startup_aiohttp "$PY" "$here/peers/aio_fetch.py" "$in/empty.txt"
 [ "$have_req" = 1 ] && startup startup_threads "$PY" "$here/peers/threads_fetch.py" "$in/empty.txt"
@@ -592,6 +636,16 @@ for ((r = 1; r <= rounds; r++)); do
     # Interleave: rotate the order of the tools from round to round.
     k=$(((r - 1) % ${#tl[@]}))
     tl=("${tl[@]:k}" "${tl[@]:0:k}")
+    # And every other round, a build and its baseline twin swap places, so
+    # that neither always runs first (on a warmer or a cooler machine).
+    if [ -n "$baseline" ] && ((r % 2 == 0)); then
+      for ((i = 0; i + 1 < ${#tl[@]}; i++)); do
+        if [ "${tl[i + 1]}" = "${tl[i]}-before" ]; then
+          x=${tl[i]} tl[i]=${tl[i + 1]} tl[i + 1]=$x
+          i=$((i + 1))
+        fi
+      done
+    fi
     log "round $r/$rounds $w: ${tl[*]}"
     for t in "${tl[@]}"; do run_tool "$w" "$t"; done
   done
@@ -599,7 +653,9 @@ done
 
 t_end=$(date +%s)
 echo "duration_s=$((t_end - t_start))" >>"$meta"
+ab=()
+[ -n "$baseline" ] && ab=(--ab "$(dirname "$md")/BEFORE-AFTER.md")
 "$PY" "$here/report.py" report --csv "$csv" --meta "$meta" --commands "$cmds" \
-  --md "$md" --png "$png" --gnuplot "$have_gnuplot"
+  --md "$md" --png "$png" --gnuplot "$have_gnuplot" "${ab[@]}"
 cp "$csv" "$resdir/runs-latest.csv"
 log "bench: done in $((t_end - t_start)) s: $md"
