@@ -242,7 +242,9 @@ def before_after(cells, order, meta):
              "ratios; *noise* is half the wider of the two min..max spreads, "
              "relative to the baseline's median. A difference counts as "
              "beyond noise only when every round of one build is above every "
-             "round of the other."
+             "round of the other. Every round counts here, disturbed or not "
+             "(⚠: at least one was), so that the two builds stay paired "
+             "round by round."
              % (meta.get("afetch_path", "?"), meta.get("afetch", "?"),
                 meta.get("baseline_path", "?"), meta.get("baseline", "?"),
                 meta.get("rounds", "?")))
@@ -309,6 +311,9 @@ def report(args):
     def clean(rs):
         ok = [r for r in rs if r["busy"] != "1"]
         return ok or rs
+    # The before/after pairs keep every round: leaving out a disturbed run
+    # of one build but not the other's in the same round would unpair them.
+    raw = {w: {t: Cell(rs) for t, rs in d.items()} for w, d in cells.items()}
     cells = {w: {t: Cell(clean(rs)) for t, rs in d.items()}
              for w, d in cells.items()}
     order = ["W%d" % i for i in range(1, 10)]
@@ -582,7 +587,7 @@ def report(args):
         L.append("Runs where not every URL was answered 200: " + "; ".join(
             "%s %s round %s: %s of %s" % b for b in bad) + ".")
         L.append("")
-    ab = before_after(cells, order, meta)
+    ab = before_after(raw, order, meta)
     L.extend(ab)
     if args.get("ab"):
         with open(args["ab"], "w") as f:
