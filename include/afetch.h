@@ -323,6 +323,64 @@ AFETCH_API const char *afetch_version_string(void);
 /* Stable 64-bit hash of a lower-cased host, as used by shard_k/shard_n. */
 AFETCH_API uint64_t afetch_host_hash(const char *host, size_t len);
 
+/* A plan: the shape of a URL list before any request (the CLI's --plan).
+ * Lines are split, trimmed, parsed and sharded exactly as a run does
+ * (default_scheme, shard_k / shard_n, per_host of the options), but
+ * nothing is fetched and no name is resolved. One streaming pass in
+ * bounded memory, whatever the list's length:
+ * - distinct hosts ("host:port", the per-host key) are counted exactly up
+ *   to 2^20 hosts (identity by a 64-bit hash: a collision is about one
+ *   in 10^7 at that size); past that a HyperLogLog of 2^14 registers
+ *   gives an estimate with a standard error of 1.04 / sqrt(2^14) = 0.81 %;
+ * - the largest hosts come from a Space-Saving counter of 1000 entries:
+ *   every host with more than valid / 1000 URLs is in it, and each count
+ *   is at most count_err above the truth (count - count_err is a lower
+ *   bound, 0 error while fewer than 1000 hosts were seen). */
+typedef struct afetch_plan afetch_plan_t; /* opaque */
+
+typedef struct {
+  uint64_t lines;         /* physical lines read, blank and comments too */
+  uint64_t urls;          /* URL lines kept (in the shard), valid or not */
+  uint64_t valid;         /* of those, valid http(s) URLs */
+  uint64_t invalid;       /* of those, lines a run reports as invalid */
+  uint64_t other_shards;  /* URL lines that belong to another shard */
+  uint64_t hosts;         /* distinct hosts among valid (estimate if
+                           * !hosts_exact) */
+  int hosts_exact;        /* 1: hosts is exact; 0: HyperLogLog estimate */
+  double hosts_std_error; /* relative standard error of hosts (0 if exact) */
+  uint64_t largest_host;  /* URLs of the largest host, a lower bound */
+  unsigned per_host;      /* the settings the bounds below assume */
+  unsigned host_delay_ms;
+  double min_wall_s;         /* largest_host * host_delay / per_host: no run
+                              * with these settings is faster; 0 when
+                              * host_delay_ms is 0 (no bound from it) */
+  unsigned suggested_shards; /* see afetch_plan_new's documentation in
+                              * docs/API.md */
+} afetch_plan_stats_t;
+
+/* Creates a plan from the options a run would use (NULL: defaults). */
+AFETCH_API int afetch_plan_new(afetch_plan_t **out, const afetch_options_t *o);
+/* Bytes of the current input, in order, any size (gzip recognised by its
+ * magic bytes and inflated). AFETCH_EIO if the gzip data is corrupt
+ * (afetch_plan_error says why). Line numbers count across inputs. */
+AFETCH_API int afetch_plan_add(afetch_plan_t *p, const void *buf, size_t len);
+/* The current input ended: its last line without a newline counts, and a
+ * truncated gzip stream is AFETCH_EIO. The next add starts a new input. */
+AFETCH_API int afetch_plan_end_input(afetch_plan_t *p);
+/* Ends the pass (ending an input still open) and computes the stats. */
+AFETCH_API int afetch_plan_finish(afetch_plan_t *p);
+/* After finish: the figures, owned by p. */
+AFETCH_API const afetch_plan_stats_t *afetch_plan_stats(const afetch_plan_t *p);
+/* After finish: the i-th largest host (0-based, i < afetch_plan_ntop),
+ * its host key, Space-Saving count and that count's most overestimate.
+ * Returns the host key (owned by p) or NULL past the end. */
+AFETCH_API size_t afetch_plan_ntop(const afetch_plan_t *p);
+AFETCH_API const char *afetch_plan_top(const afetch_plan_t *p, size_t i,
+                                       uint64_t *count, uint64_t *count_err);
+/* A sentence about the last error, "" if none (owned by p). */
+AFETCH_API const char *afetch_plan_error(const afetch_plan_t *p);
+AFETCH_API void afetch_plan_free(afetch_plan_t *p);
+
 #ifdef __cplusplus
 }
 #endif

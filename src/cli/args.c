@@ -33,6 +33,12 @@ void cli_usage(FILE *f)
       "  -s, --sequential         one transfer at a time, in input order\n"
       "      --compare            a sequential run, a concurrent run, the "
       "speedup\n"
+      "      --plan               fetch nothing: read the whole list and "
+      "print its\n"
+      "                           URLs, hosts, largest hosts, the least wall "
+      "time\n"
+      "                           the settings allow and a suggested --shard "
+      "N\n"
       "\n"
       "Concurrency:\n"
       "  -c, --concurrency N      transfers in flight at most (50)\n"
@@ -117,6 +123,7 @@ enum {
   OPT_CACERT,
   OPT_CAPATH,
   OPT_NOPROXY,
+  OPT_PLAN,
 };
 
 static const struct option longopts[] = {
@@ -126,6 +133,7 @@ static const struct option longopts[] = {
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"sequential", no_argument, NULL, 's'},
     {"compare", no_argument, NULL, OPT_COMPARE},
+    {"plan", no_argument, NULL, OPT_PLAN},
     {"max-redirs", required_argument, NULL, OPT_MAX_REDIRS},
     {"no-follow", no_argument, NULL, OPT_NO_FOLLOW},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -371,6 +379,9 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
       break;
     case OPT_COMPARE:
       cmp = 1;
+      break;
+    case OPT_PLAN:
+      c->plan = 1;
       break;
     case OPT_MAX_REDIRS:
       if (parse_uint(optarg, 0, 1000, &u))

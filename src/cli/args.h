@@ -17,6 +17,7 @@ typedef struct {
   int no_summary;
   int fail_http;
   int compare; /* --compare: a sequential run (o.mode), then a concurrent one */
+  int plan;    /* --plan: print the list's shape, fetch nothing */
   int progress; /* -1 auto (stderr is a terminal), 0 off, 1 on */
   cli_color_t color;
   const char *waterfall;

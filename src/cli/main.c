@@ -16,6 +16,7 @@
 #include "args.h"
 #include "heap.h"
 #include "output.h"
+#include "plan.h"
 #include "waterfall.h"
 
 static afetch_t *g_engine;
@@ -441,6 +442,23 @@ int main(int argc, char **argv)
       return 2;
     }
     nins++;
+  }
+  if (args.plan) {
+    /* No output file, no trust store, no engine: nothing here may reach
+     * the network or change a file. */
+    cli_plan_input_t pins[nins];
+    for (int i = 0; i < nins; i++)
+      pins[i] = (cli_plan_input_t){.fd = ins[i].fd, .url = ins[i].url};
+    if (afetch_global_init() != 0) {
+      fprintf(stderr, "afetch: libcurl failed to initialise\n");
+      close_inputs(ins, nins);
+      cli_args_free(&args);
+      return 2;
+    }
+    rc = cli_plan_run(&args, pins, nins);
+    cli_args_free(&args);
+    afetch_global_cleanup();
+    return rc;
   }
   if (check_trust(&args) != 0 || prepare_outputs(&args, ins, nins) != 0) {
     close_inputs(ins, nins);
