@@ -378,17 +378,18 @@ static int cmp_top(const void *a, const void *b)
 /* Shards: about SHARD_URLS each, but never more than the list splits
  * into usefully. A host is never split, so a shard holds at least the
  * largest host's URLs: more shards than valid / largest only adds
- * machines that wait for that one. */
-static unsigned suggest_shards(const afetch_plan_stats_t *st)
+ * machines that finish early and wait for that one. */
+unsigned af_plan_suggest_shards(uint64_t valid, uint64_t largest,
+                                uint64_t hosts)
 {
-  if (st->valid == 0)
+  if (valid == 0)
     return 1;
-  uint64_t n = (st->valid + SHARD_URLS - 1) / SHARD_URLS;
-  uint64_t cap = st->largest_host ? st->valid / st->largest_host : 1;
+  uint64_t n = (valid + SHARD_URLS - 1) / SHARD_URLS;
+  uint64_t cap = largest ? valid / largest : 1;
   if (n > cap)
     n = cap;
-  if (n > st->hosts)
-    n = st->hosts;
+  if (n > hosts)
+    n = hosts;
   if (n < 1)
     n = 1;
   return n > 65535 ? 65535 : (unsigned)n;
@@ -422,7 +423,8 @@ AFETCH_API int afetch_plan_finish(afetch_plan_t *p)
   }
   st->min_wall_s =
       (double)st->largest_host * st->host_delay_ms / 1000.0 / st->per_host;
-  st->suggested_shards = suggest_shards(st);
+  st->suggested_shards =
+      af_plan_suggest_shards(st->valid, st->largest_host, st->hosts);
   return rc;
 }
 

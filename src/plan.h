@@ -25,4 +25,9 @@ uint64_t af_plan_mix(uint64_t h);
  * millions of URLs. 0 or AFETCH_ENOMEM. */
 int af_plan_count_host(afetch_plan_t *p, const char *hostkey);
 
+/* The suggested --shard N for valid URLs whose largest host has largest
+ * of them, over hosts distinct hosts (plan.c says why). */
+unsigned af_plan_suggest_shards(uint64_t valid, uint64_t largest,
+                                uint64_t hosts);
+
 #endif

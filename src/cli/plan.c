@@ -60,9 +60,10 @@ static void print_json(const afetch_plan_t *p)
   for (size_t i = 0; i < n && i < TOP_SHOWN; i++) {
     uint64_t count, err;
     const char *h = afetch_plan_top(p, i, &count, &err);
-    printf("%s{\"host\":\"%s\",\"urls\":%" PRIu64 ",\"max_overcount\":%" PRIu64
+    /* urls is the guaranteed part, urls_max the counter itself. */
+    printf("%s{\"host\":\"%s\",\"urls\":%" PRIu64 ",\"urls_max\":%" PRIu64
            ",\"share\":%.2f}",
-           i ? "," : "", h, count, err, share(count, s->valid));
+           i ? "," : "", h, count - err, count, share(count - err, s->valid));
   }
   printf("],\"largest_host\":%" PRIu64 ",\"per_host\":%u,\"host_delay_ms\":%u"
          ",\"min_wall_s\":%.3f,\"suggested_shards\":%u}\n",
@@ -90,9 +91,10 @@ static void print_text(const afetch_plan_t *p)
   for (size_t i = 0; i < n && i < TOP_SHOWN; i++) {
     uint64_t count, err;
     const char *h = afetch_plan_top(p, i, &count, &err);
-    printf("  %10" PRIu64 "  %5.1f%%  %s", count, share(count, s->valid), h);
+    printf("  %10" PRIu64 "  %5.1f%%  %s", count - err,
+           share(count - err, s->valid), h);
     if (err)
-      printf("  (at most %" PRIu64 " too many)", err);
+      printf("  (at least; up to %" PRIu64 ")", count);
     printf("\n");
   }
   if (s->host_delay_ms)
