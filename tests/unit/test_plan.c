@@ -153,6 +153,30 @@ static void test_topk_skewed(void **state)
   afetch_plan_free(p);
 }
 
+/* A host that comes after the counters are full takes over the smallest
+ * one: its count carries that counter's as the possible overcount, so
+ * count - err is still a true lower bound. */
+static void test_topk_late_host(void **state)
+{
+  (void)state;
+  afetch_plan_t *p = plan_with(NULL);
+  char key[64];
+  for (unsigned i = 0; i < 1500; i++) {
+    snprintf(key, sizeof(key), "early%u.example:80", i);
+    assert_int_equal(af_plan_count_host(p, key), 0);
+  }
+  for (int i = 0; i < 50; i++)
+    assert_int_equal(af_plan_count_host(p, "late.example:80"), 0);
+  assert_int_equal(afetch_plan_finish(p), 0);
+  uint64_t c, e;
+  assert_string_equal(afetch_plan_top(p, 0, &c, &e), "late.example:80");
+  assert_true(e > 0);
+  assert_true(c - e <= 50 && 50 <= c);
+  assert_int_equal(afetch_plan_stats(p)->largest_host, c - e);
+  assert_int_equal(afetch_plan_stats(p)->hosts, 1501);
+  afetch_plan_free(p);
+}
+
 /* Past the exact bound the HyperLogLog estimate stands in: 2 M distinct
  * hosts (each seen twice) estimated within 3 standard errors. */
 static void test_hll_estimate(void **state)
@@ -268,6 +292,7 @@ int main(void)
       cmocka_unit_test(test_inputs_and_pieces),
       cmocka_unit_test(test_too_long_invalid),
       cmocka_unit_test(test_topk_skewed),
+      cmocka_unit_test(test_topk_late_host),
       cmocka_unit_test(test_hll_estimate),
       cmocka_unit_test(test_shard_filter),
       cmocka_unit_test(test_suggested_shards),
