@@ -74,7 +74,7 @@ _afetch()
   $split && return
 
   if [[ $cur == -* ]]; then
-    local opts='-s --sequential --compare -c --concurrency --per-host --rate
+    local opts='-s --sequential --compare --plan -c --concurrency --per-host --rate
       --retries --shard --timeout --connect-timeout --max-redirs --no-follow
       -A --user-agent -H --header -k --insecure --cacert --capath -x --proxy
       --noproxy --http1.1 --http2 -I --head-only --save-dir --max-size

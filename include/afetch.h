@@ -371,10 +371,11 @@ AFETCH_API int afetch_plan_end_input(afetch_plan_t *p);
 AFETCH_API int afetch_plan_finish(afetch_plan_t *p);
 /* After finish: the figures, owned by p. */
 AFETCH_API const afetch_plan_stats_t *afetch_plan_stats(const afetch_plan_t *p);
-/* After finish: the i-th largest host (0-based, i < afetch_plan_ntop),
- * its host key, Space-Saving count and that count's most overestimate.
- * Returns the host key (owned by p) or NULL past the end. */
+/* After finish: how many hosts afetch_plan_top can give (at most 1000). */
 AFETCH_API size_t afetch_plan_ntop(const afetch_plan_t *p);
+/* After finish: the i-th largest host (0-based, i < afetch_plan_ntop):
+ * returns its host key (owned by p; NULL past the end) and sets its
+ * Space-Saving count and that count's largest possible overcount. */
 AFETCH_API const char *afetch_plan_top(const afetch_plan_t *p, size_t i,
                                        uint64_t *count, uint64_t *count_err);
 /* A sentence about the last error, "" if none (owned by p). */
