@@ -5,7 +5,7 @@
 #  - the CA bundle is opened once per run, not once per TLS connection
 #    (strace counts the opens; --capath still works);
 #  - connections are kept for reuse across all the hosts in flight: 20
-#    hosts x 50 URLs at -c 60 --per-host 6 cost at most 2 x 20 x 6
+#    hosts x 200 URLs at -c 60 --per-host 6 cost at most 2 x 20 x 6
 #    connections (the servers' own counters);
 #  - a page that sets a cookie and redirects to itself loads after one
 #    redirect, and the next URL on the same pooled handle starts without
@@ -65,14 +65,14 @@ for k in $(seq 20); do
   af_start_server --host "$(net_addr "$k")"
   bases+=("http://h$k.test:$AF_LAST_PORT")
 done
-for i in $(seq 50); do
+for i in $(seq 200); do
   for k in $(seq 20); do echo "${bases[k - 1]}/text?i=$i"; done
 done >"$tmp/hosts.txt"
 "$AFETCH" -c 60 --per-host 6 --json --no-summary "$tmp/hosts.txt" \
   >"$tmp/hosts.json" ||
   fail "20 hosts: $(jq -c 'select(.status != 200)' "$tmp/hosts.json" | head -3)"
 assert_eq "$(jq -s '[.[] | select(.status == 200)] | length' \
-  "$tmp/hosts.json")" 1000 "1000 URLs answered"
+  "$tmp/hosts.json")" 4000 "4000 URLs answered"
 conns=0
 for k in $(seq 20); do
   base="http://$(net_addr "$k"):${bases[k - 1]##*:}"
@@ -80,7 +80,7 @@ for k in $(seq 20); do
   assert_ge "$n" 1 "connections to h$k.test"
   conns=$((conns + n))
 done
-echo "20 hosts x 50 URLs, -c 60 --per-host 6: $conns connections"
+echo "20 hosts x 200 URLs, -c 60 --per-host 6: $conns connections"
 assert_le "$conns" 240 "connections for 20 hosts x per-host 6 (2 x 120)"
 
 # --- cookies for a redirect chain, never passed on -------------------------
