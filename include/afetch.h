@@ -111,7 +111,7 @@ typedef struct {
   /* Added after the fields above, so older callers still line up. */
   const char *ip;       /* the address last connected to, or NULL */
   const char *server;   /* the last response's Server header, or NULL */
-  const char *location; /* a redirect not followed (no_follow, or the
+  const char *location; /* a redirect not followed (follow = 0, or the
                            redirect limit): its target, or NULL */
 } afetch_result_t;
 
