@@ -43,7 +43,14 @@ static CURL *easy_get(af_xfer_t *a)
 {
   if (a->neasy > 0)
     return a->easy_pool[--a->neasy];
-  return curl_easy_init();
+  CURL *e = curl_easy_init();
+  /* The in-memory cookie engine, once per handle: it outlives
+   * curl_easy_reset, and each CURLOPT_COOKIEFILE adds an entry to a list the
+   * handle keeps until it is freed, so setting it per transfer would grow
+   * with the list. Without it a URL simply gets no cookies. */
+  if (e)
+    (void)curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
+  return e;
 }
 
 static void easy_put(af_xfer_t *a, CURL *e)
@@ -233,10 +240,10 @@ static CURLcode set_options(af_xfer_t *a, af_item_t *it, CURL *e,
   SET(CURLOPT_LOW_SPEED_TIME, (long)(a->o->timeout < 1 ? 1 : a->o->timeout));
   SET(CURLOPT_ACCEPT_ENCODING, "");
   /* A cookie store of this URL's own, in memory, for its redirect chain (a
-   * page that sets a cookie and redirects to itself then loads). A pooled
-   * handle keeps the cookies of its last URL through curl_easy_reset, so
-   * they are dropped first: nothing passes from one URL to the next. */
-  SET(CURLOPT_COOKIEFILE, "");
+   * page that sets a cookie and redirects to itself then loads; the engine
+   * is turned on in easy_get). A pooled handle keeps the cookies of its
+   * last URL through curl_easy_reset, so they are dropped first: nothing
+   * passes from one URL to the next. */
   SET(CURLOPT_COOKIELIST, "ALL");
   SET(CURLOPT_USERAGENT, a->user_agent);
   if (a->hdr_list)
