@@ -44,12 +44,14 @@ static CURL *easy_get(af_xfer_t *a)
   if (a->neasy > 0)
     return a->easy_pool[--a->neasy];
   CURL *e = curl_easy_init();
-  /* The in-memory cookie engine, once per handle: it outlives
-   * curl_easy_reset, and each CURLOPT_COOKIEFILE adds an entry to a list the
-   * handle keeps until it is freed, so setting it per transfer would grow
-   * with the list. Without it a URL simply gets no cookies. */
+  /* The in-memory cookie engine, once per handle (it outlives
+   * curl_easy_reset). Not with CURLOPT_COOKIEFILE "": libcurl 7.88 loses
+   * that option's file list at curl_easy_reset, a leak per pooled reuse.
+   * Adding one cookie creates the engine just as well; set_options clears
+   * it before every transfer. Without the engine a URL gets no cookies. */
   if (e)
-    (void)curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
+    (void)curl_easy_setopt(e, CURLOPT_COOKIELIST,
+                           "Set-Cookie: afetch=0; domain=afetch.invalid");
   return e;
 }
 
