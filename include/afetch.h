@@ -108,6 +108,11 @@ typedef struct {
   const char *title;    /* NULL if none */
   const char *snippet;  /* NULL if none */
   const char *saved_as; /* output_dir: the file name in it, or NULL */
+  /* Added after the fields above, so older callers still line up. */
+  const char *ip;       /* the address last connected to, or NULL */
+  const char *server;   /* the last response's Server header, or NULL */
+  const char *location; /* a redirect not followed (follow = 0, or the
+                           redirect limit): its target, or NULL */
 } afetch_result_t;
 
 /* The limits that can hold a ready URL back before it starts. */

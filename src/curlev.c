@@ -1,6 +1,7 @@
 #include "curlev.h"
 
 #include <stdlib.h>
+#include <sys/resource.h>
 
 struct af_pollctx {
   uv_poll_t poll;
@@ -210,8 +211,30 @@ int af_curlev_init(af_curlev_t *ev, uv_loop_t *loop, af_curlev_done_cb done,
   return 0;
 }
 
-int af_curlev_open(af_curlev_t *ev, long maxconnects)
+/* How many connections the multi keeps open for reuse. Sized to the
+ * transfers in flight, the cache is full whenever every slot is busy, and
+ * libcurl then closes each connection as its transfer ends: with many hosts
+ * busy at once nearly every transfer opens a new one. Four times the
+ * concurrency (curl's own default per handle added) holds the idle
+ * connections of all the hosts in flight at their per-host caps, and it is
+ * bounded by the descriptors left over once every transfer in flight has
+ * two (a connection and a happy-eyeballs attempt), so idle connections
+ * never starve a new transfer of a descriptor. */
+static long cache_size(long concurrency)
 {
+  long want = 4 * concurrency;
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    long room = (long)rl.rlim_cur - 64 - 2 * concurrency;
+    if (want > room)
+      want = room;
+  }
+  return want < concurrency ? concurrency : want;
+}
+
+int af_curlev_open(af_curlev_t *ev, long concurrency)
+{
+  long maxconnects = concurrency > 0 ? cache_size(concurrency) : 0;
   ev->multi = curl_multi_init();
   if (!ev->multi)
     return -1;
@@ -220,9 +243,6 @@ int af_curlev_open(af_curlev_t *ev, long maxconnects)
   curl_multi_setopt(ev->multi, CURLMOPT_SOCKETDATA, ev);
   curl_multi_setopt(ev->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
   curl_multi_setopt(ev->multi, CURLMOPT_TIMERDATA, ev);
-  /* Keep as many idle connections as we may have transfers, so keep-alive
-   * works at any -c (curl's default cache is 4 x handles, fine too, but
-   * explicit is clearer). */
   if (maxconnects > 0)
     curl_multi_setopt(ev->multi, CURLMOPT_MAXCONNECTS, maxconnects);
   return 0;

@@ -37,8 +37,9 @@ int af_curlev_init(af_curlev_t *ev, uv_loop_t *loop, af_curlev_done_cb done,
                    af_curlev_after_cb after, void *ud);
 /* Creates a fresh multi handle: each run gets its own, so a second run does
  * not inherit warm DNS, connections and TLS sessions. max_streams is
- * CURLMOPT_MAX_CONCURRENT_STREAMS. */
-int af_curlev_open(af_curlev_t *ev, long maxconnects);
+ * CURLMOPT_MAX_CONCURRENT_STREAMS. The connection cache is sized from
+ * concurrency (the transfers in flight at most). */
+int af_curlev_open(af_curlev_t *ev, long concurrency);
 int af_curlev_add(af_curlev_t *ev, CURL *easy);
 void af_curlev_remove(af_curlev_t *ev, CURL *easy);
 /* Cleans up the multi handle (all easies must be removed) and closes every

@@ -96,6 +96,9 @@ static void deliver(afetch_t *a, af_item_t *it)
   r.title = it->title;
   r.snippet = it->snippet;
   r.saved_as = it->save_err ? NULL : it->saved_as;
+  r.ip = it->ip;
+  r.server = it->server;
+  r.location = it->location;
 
   a->n_done++;
   a->n_bytes += it->bytes;

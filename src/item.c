@@ -15,6 +15,9 @@ void af_item_free(af_item_t *it)
   free(it->error);
   free(it->content_type);
   free(it->effective_url);
+  free(it->ip);
+  free(it->server);
+  free(it->location);
   free(it->title);
   free(it->snippet);
   free(it->saved_as);
@@ -28,7 +31,11 @@ void af_item_reset_result(af_item_t *it)
   free(it->error);
   free(it->content_type);
   free(it->effective_url);
+  free(it->ip);
+  free(it->server);
+  free(it->location);
   it->error = it->content_type = it->effective_url = NULL;
+  it->ip = it->server = it->location = NULL;
   it->status = 0;
   it->kind = AFETCH_ERR_NONE;
   af_buf_free(&it->body);

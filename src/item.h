@@ -64,6 +64,9 @@ struct af_item {
   char *error;
   char *content_type;
   char *effective_url;
+  char *ip;       /* the address last connected to, or NULL */
+  char *server;   /* the last response's Server header, or NULL */
+  char *location; /* a redirect not followed: where it pointed, or NULL */
   const char *http_version;
   long redirects;
   int reused;

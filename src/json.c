@@ -255,8 +255,14 @@ static void format_result(sink_t *s, const afetch_result_t *r)
   put_bool(s, r->truncated);
   puts_(s, ",\"http_version\":");
   put_strz(s, r->http_version);
+  puts_(s, ",\"ip\":");
+  put_strz(s, r->ip);
+  puts_(s, ",\"server\":");
+  put_strz(s, r->server);
   puts_(s, ",\"redirects\":");
   put_i64(s, r->redirects);
+  puts_(s, ",\"location\":");
+  put_strz(s, r->location);
   puts_(s, ",\"retries\":");
   put_i64(s, r->retries);
   puts_(s, ",\"reused\":");

@@ -43,7 +43,16 @@ static CURL *easy_get(af_xfer_t *a)
 {
   if (a->neasy > 0)
     return a->easy_pool[--a->neasy];
-  return curl_easy_init();
+  CURL *e = curl_easy_init();
+  /* The in-memory cookie engine, once per handle (it outlives
+   * curl_easy_reset). Not with CURLOPT_COOKIEFILE "": libcurl 7.88 loses
+   * that option's file list at curl_easy_reset, a leak per pooled reuse.
+   * Adding one cookie creates the engine just as well; set_options clears
+   * it before every transfer. Without the engine a URL gets no cookies. */
+  if (e)
+    (void)curl_easy_setopt(e, CURLOPT_COOKIELIST,
+                           "Set-Cookie: afetch=0; domain=afetch.invalid");
+  return e;
 }
 
 static void easy_put(af_xfer_t *a, CURL *e)
@@ -166,6 +175,21 @@ static CURLcode set_net_options(af_xfer_t *a, CURL *e, const char **what)
       {CURLOPT_PROXY, a->proxy, "proxy"},
       {CURLOPT_NOPROXY, a->noproxy, "noproxy"},
   };
+  /* libcurl caches the parsed CA store for the whole run only when no CA
+   * directory is set, and Debian's libcurl sets one by default: unless the
+   * user named a directory, drop it, so each new TLS connection does not
+   * re-read and parse the whole bundle (tests/cli/realweb.sh counts the
+   * bundle's opens). */
+  if (!a->capath) {
+    CURLcode rc = curl_easy_setopt(e, CURLOPT_CAPATH, (char *)NULL);
+    if (rc == CURLE_OK)
+      rc = curl_easy_setopt(e, CURLOPT_PROXY_CAPATH, (char *)NULL);
+    if (rc != CURLE_OK && rc != CURLE_NOT_BUILT_IN &&
+        rc != CURLE_UNKNOWN_OPTION) {
+      *what = "capath";
+      return rc;
+    }
+  }
   for (size_t i = 0; i < sizeof(str) / sizeof(str[0]); i++) {
     if (!str[i].val)
       continue;
@@ -217,6 +241,12 @@ static CURLcode set_options(af_xfer_t *a, af_item_t *it, CURL *e,
   SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
   SET(CURLOPT_LOW_SPEED_TIME, (long)(a->o->timeout < 1 ? 1 : a->o->timeout));
   SET(CURLOPT_ACCEPT_ENCODING, "");
+  /* A cookie store of this URL's own, in memory, for its redirect chain (a
+   * page that sets a cookie and redirects to itself then loads; the engine
+   * is turned on in easy_get). A pooled handle keeps the cookies of its
+   * last URL through curl_easy_reset, so they are dropped first: nothing
+   * passes from one URL to the next. */
+  SET(CURLOPT_COOKIELIST, "ALL");
   SET(CURLOPT_USERAGENT, a->user_agent);
   if (a->hdr_list)
     SET(CURLOPT_HTTPHEADER, a->hdr_list);
@@ -478,6 +508,22 @@ static void connect_text(CURL *e, const char *msg, char *tmp, size_t cap)
     snprintf(tmp, cap, "%s", msg);
 }
 
+/* 1 when a timeout struck while the name was still being resolved: no
+ * lookup finished, nothing connected, and libcurl's first error was about
+ * resolving ("Resolving timed out", or "Could not resolve host" when the
+ * resolver gave up in the same instant as the timeout). The resolver never
+ * answered, which is a DNS failure, not a slow site. */
+static int resolve_timed_out(CURL *e, const char *errbuf, CURLcode res)
+{
+  if (res != CURLE_OPERATION_TIMEDOUT)
+    return 0;
+  curl_off_t lookup = 0, conn = 0;
+  curl_easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &lookup);
+  curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &conn);
+  return lookup == 0 && conn == 0 &&
+         (strstr(errbuf, "Resolving") || strstr(errbuf, "resolve host"));
+}
+
 static void set_error(af_item_t *it, CURLcode res)
 {
   CURL *e = it->easy;
@@ -496,6 +542,11 @@ static void set_error(af_item_t *it, CURLcode res)
   }
   else if (res == CURLE_TOO_MANY_REDIRECTS) {
     redirects_text(it, tmp, sizeof(tmp));
+    msg = tmp;
+  }
+  else if (resolve_timed_out(e, it->errbuf, res)) {
+    snprintf(tmp, sizeof(tmp), "DNS: no answer from the resolver within %.1f s",
+             it->tm.total / 1000.0);
     msg = tmp;
   }
   else if (res == CURLE_COULDNT_CONNECT) {
@@ -622,6 +673,30 @@ static void explain_error(af_xfer_t *a, af_item_t *it, CURLcode res)
   it->error = msg;
 }
 
+/* Who answered: the address, the Server header of the last response, and
+ * for a redirect left unfollowed (no_follow, or the redirect limit) where
+ * it pointed. Each is NULL when there is none. */
+static void read_peer(af_item_t *it, CURL *e)
+{
+  char *ip = NULL;
+  curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip);
+  free(it->ip);
+  it->ip = ip && *ip ? clean_dup(ip) : NULL;
+  struct curl_header *h = NULL;
+  free(it->server);
+  it->server = NULL;
+  if (it->status &&
+      curl_easy_header(e, "Server", 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
+      h && h->value)
+    it->server = clean_dup(h->value);
+  char *loc = NULL;
+  free(it->location);
+  it->location = NULL;
+  if (it->status >= 300 && it->status < 400 &&
+      curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
+    it->location = af_url_redact(loc);
+}
+
 void af_xfer_done(af_xfer_t *a, CURL *e, CURLcode res)
 {
   af_item_t *it = NULL;
@@ -644,6 +719,7 @@ void af_xfer_done(af_xfer_t *a, CURL *e, CURLcode res)
   curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff);
   free(it->effective_url);
   it->effective_url = (eff && it->status) ? af_url_redact(eff) : NULL;
+  read_peer(it, e);
   curl_off_t ra = 0;
   curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &ra);
   it->retry_after_s = ra > 0 && ra < 86400 ? (int)ra : 0;
@@ -659,6 +735,8 @@ void af_xfer_done(af_xfer_t *a, CURL *e, CURLcode res)
     res = CURLE_OK;
   if (res != CURLE_OK) {
     it->kind = kind_of(res);
+    if (resolve_timed_out(e, it->errbuf, res))
+      it->kind = AFETCH_ERR_DNS;
     /* Our own URL check lets only http and https through, so curl's
      * "unsupported protocol" means a refused redirect, or a status line
      * with a version curl does not know: a protocol error. */

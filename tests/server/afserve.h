@@ -149,6 +149,7 @@ typedef struct req {
   const char *path;   /* target without query, NUL-terminated copy */
   const char *query;  /* after '?', or NULL */
   const char *host;   /* Host header, "(none)" when missing */
+  const char *cookie; /* Cookie header, or NULL */
   int head;           /* HEAD: headers only */
 } req_t;
 

@@ -518,6 +518,7 @@ static int handle(conn_t *c, size_t hlen)
     return 400;
 
   const char *host = NULL;
+  const char *cookie = NULL;
   int have_clen = 0;
   uint64_t clen = 0;
   int chunked = 0;
@@ -546,6 +547,9 @@ static int handle(conn_t *c, size_t hlen)
       if (host)
         return 400;
       host = v;
+    }
+    else if (nlen == 6 && !strncasecmp(line, "cookie", 6)) {
+      cookie = v;
     }
     else if (nlen == 14 && !strncasecmp(line, "content-length", 14)) {
       uint64_t n;
@@ -590,6 +594,7 @@ static int handle(conn_t *c, size_t hlen)
       .path = path,
       .query = q ? q + 1 : NULL,
       .host = host ? host : "(none)",
+      .cookie = cookie,
       .head = !strcmp(method, "HEAD"),
   };
   c->busy = 1;

@@ -436,6 +436,27 @@ static void redirect(conn_t *c, int status, const char *location, size_t len)
   sb_free(&h);
 }
 
+/* /cookie-loop: without the cookie it sets, a 302 to itself; with it, a
+ * page whose title says so. A client with a cookie store for the redirect
+ * chain loads it after one redirect, one without loops. The page shows the
+ * Cookie header received, so a cookie carried over from elsewhere shows. */
+static void route_cookie_loop(conn_t *c, const req_t *r)
+{
+  if (!r->cookie || !strstr(r->cookie, "afloop=1")) {
+    static const char h[] = "Location: /cookie-loop\r\n"
+                            "Set-Cookie: afloop=1; Path=/\r\n";
+    page_reply(c, 302, h, "Redirect", "Moved.", "Set a cookie first.", 0);
+    return;
+  }
+  char *text = str_printf("Cookie: %s", r->cookie);
+  if (!text) {
+    conn_close(c, 0);
+    return;
+  }
+  page_reply(c, 200, NULL, "Cookie ok", text, text, 0);
+  free(text);
+}
+
 static void route_redirect(conn_t *c, const char *path)
 {
   uint64_t n;
@@ -578,6 +599,8 @@ static int route_basic(conn_t *c, const req_t *r)
     route_redirect(c, p);
   else if (!strcmp(p, "/redirect-to"))
     route_redirect_to(c, r);
+  else if (!strcmp(p, "/cookie-loop"))
+    route_cookie_loop(c, r);
   else if (path_is(p, "/loop"))
     redirect(c, 302, "/loop", 5);
   else if (path_is(p, "/text"))

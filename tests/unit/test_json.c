@@ -87,6 +87,9 @@ static afetch_result_t sample(void)
   r.bytes = 1256;
   r.http_version = "2";
   r.redirects = 1;
+  r.ip = "93.184.216.34";
+  r.server = "ECS (dcb/7F84)";
+  r.location = "/next?a=\"b\"";
   r.time_ms.dns = 1.5;
   r.time_ms.connect = 2.25;
   r.time_ms.tls = 10.0004;
@@ -104,7 +107,9 @@ static const char sample_json[] =
     "\"effective_url\":\"https://example.com/\",\"status\":200,"
     "\"error\":null,\"error_kind\":null,"
     "\"content_type\":\"text/html; charset=utf-8\",\"bytes\":1256,"
-    "\"truncated\":false,\"http_version\":\"2\",\"redirects\":1,"
+    "\"truncated\":false,\"http_version\":\"2\","
+    "\"ip\":\"93.184.216.34\",\"server\":\"ECS (dcb/7F84)\","
+    "\"redirects\":1,\"location\":\"/next?a=\\\"b\\\"\","
     "\"retries\":0,\"reused\":false,"
     "\"time_ms\":{\"dns\":1.500,\"connect\":2.250,\"tls\":10.000,"
     "\"ttfb\":20.001,\"total\":12345.678,\"wait\":0.000,\"start\":3.000},"
@@ -140,7 +145,8 @@ static void result_nulls(void **state)
       buf, "{\"line\":1,\"url\":\"http://nx.invalid/\",\"effective_url\":null,"
            "\"status\":null,\"error\":\"Could not resolve host: nx.invalid\","
            "\"error_kind\":\"dns\",\"content_type\":null,\"bytes\":0,"
-           "\"truncated\":true,\"http_version\":null,\"redirects\":0,"
+           "\"truncated\":true,\"http_version\":null,\"ip\":null,"
+           "\"server\":null,\"redirects\":0,\"location\":null,"
            "\"retries\":2,\"reused\":true,"
            "\"time_ms\":{\"dns\":0.000,\"connect\":0.000,\"tls\":0.000,"
            "\"ttfb\":0.000,\"total\":0.000,\"wait\":0.000,\"start\":0.000},"
