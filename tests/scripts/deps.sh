@@ -16,6 +16,8 @@ if [ "$level" = test ] || [ "$level" = bench ]; then
   # The local internet of tests/cli/lib_net.sh: `ip` sets lo up in the
   # test's network namespace (a minimal Debian has no iproute2).
   pkgs+=(iproute2)
+  # tests/cli/realweb.sh counts how often the CA bundle is opened.
+  pkgs+=(strace)
   # tests/cli/install.sh links a program statically with `pkg-config
   # --static --libs afetch`, which names every library in the Libs.private
   # of libcurl.pc and libidn2.pc (libunistring); the -dev packages do not
