@@ -18,7 +18,8 @@
 #                 "afetch-before" (and afetch-seq-before, afetch-compare-
 #                 before), interleaved with afetch round by round; the report
 #                 gets a "Before and after" section (also written alone to
-#                 BEFORE-AFTER.md beside BENCHMARKS.md)
+#                 BEFORE-AFTER.md beside BENCHMARKS.md); W8 then runs in
+#                 every round, not once
 #   --afetch-only leave the other peers out (curl, xargs, the Python ones):
 #                 with --baseline, a before/after run of afetch alone
 #
@@ -179,6 +180,7 @@ free_port() {
   "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+: >"$tmp/afserve.port" # exists before the loop below reads it
 "$AFSERVE" --port 0 --quiet >"$tmp/afserve.port" 2>"$tmp/afserve.log" &
 AFSERVE_PID=$!
 pids+=("$AFSERVE_PID")
@@ -630,8 +632,9 @@ for ((r = 1; r <= rounds; r++)); do
   cur_round=$r
   for w in "${sel_w[@]}"; do
     case $w in W5|W6|W8) [ "$have_nginx" = 1 ] || continue ;; esac
-    # W8 is a memory test over a million URLs: one round is enough.
-    [ "$w" = W8 ] && [ "$r" -gt 1 ] && continue
+    # W8 is a memory test over a million URLs: one round is enough, unless
+    # a baseline's figures need a spread over rounds to be read against.
+    [ "$w" = W8 ] && [ "$r" -gt 1 ] && [ -z "$baseline" ] && continue
     read -r -a tl <<<"$(tools_for "$w")"
     # Interleave: rotate the order of the tools from round to round.
     k=$(((r - 1) % ${#tl[@]}))
