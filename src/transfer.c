@@ -646,7 +646,7 @@ void af_xfer_done(af_xfer_t *a, CURL *e, CURLcode res)
   it->effective_url = (eff && it->status) ? af_url_redact(eff) : NULL;
   curl_off_t ra = 0;
   curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &ra);
-  it->retry_after_s = ra > 0 && ra < 86400 ? (int)ra : 0;
+  it->retry_after_s = ra <= 0 ? 0 : ra < 86400 ? (int)ra : 86400;
   read_timing(it, e);
 
   if (it->save_fd >= 0) {
