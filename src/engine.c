@@ -191,6 +191,13 @@ static uint32_t next_jitter(afetch_t *a)
   return x;
 }
 
+static void on_xfer_connected(void *ud, af_item_t *it)
+{
+  afetch_t *a = ud;
+  af_sched_host_connected(&a->sched, it);
+  af_engine_kick(a);
+}
+
 /* A transfer ended: its slots are free, and it is retried, parsed or
  * complete. The retry policy is the scheduler's (af_sched_retry_delay_ms);
  * whether a retry is left, the engine's. */
@@ -254,6 +261,7 @@ void af_engine_init(afetch_t *a)
   a->xfer.output_dirfd = a->output_dirfd;
   a->xfer.ev = &a->ev;
   a->xfer.ended = on_xfer_ended;
+  a->xfer.connected = on_xfer_connected;
   a->xfer.ud = a;
   memset(&a->parse, 0, sizeof(a->parse));
   a->parse.loop = a->loop;

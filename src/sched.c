@@ -390,6 +390,15 @@ void af_sched_politeness(af_sched_t *s, uint64_t host_delay_ns,
   s->max_host_errors = max_host_errors;
 }
 
+void af_sched_host_connected(af_sched_t *s, af_item_t *it)
+{
+  af_host_t *h = it->host;
+  if (!h || h->unlimited || h->answered)
+    return;
+  h->answered = 1;
+  heap_update(s, h);
+}
+
 uint64_t af_sched_host_outcome(af_sched_t *s, af_item_t *it,
                                af_host_outcome_t o, int retry_after_s,
                                unsigned max_retry_after_s, uint32_t rnd,

@@ -117,6 +117,9 @@ uint64_t af_sched_host_outcome(af_sched_t *s, af_item_t *it,
                                af_host_outcome_t o, int retry_after_s,
                                unsigned max_retry_after_s, uint32_t rnd,
                                uint64_t now);
+/* A started item's connection is up: its host answers, so it gets its
+ * full per_host (see host_cap in sched.c). */
+void af_sched_host_connected(af_sched_t *s, af_item_t *it);
 /* Queues an item: a new one (host looked up by u.hostkey, or the invalid
  * pseudo-host), or one already known, to start no sooner than ready_at.
  * -1 when out of memory (the item is not queued). */

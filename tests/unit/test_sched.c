@@ -389,6 +389,29 @@ static void test_max_host_errors(void **state)
   teardown(&f);
 }
 
+/* An unproven host gets max_host_errors slots, and its per_host as soon
+ * as one connection is up. */
+static void test_host_connected(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 50, 6, 0, 0, 1);
+  af_sched_politeness(&f.s, 0, 2);
+  for (int i = 0; i < 8; i++)
+    push(&f, "a:80", T0);
+  af_item_t *x = next(&f, T0, NULL);
+  assert_non_null(x);
+  assert_non_null(next(&f, T0, NULL));
+  assert_null(next(&f, T0, NULL));
+  af_sched_host_connected(&f.s, x);
+  for (int i = 0; i < 4; i++)
+    assert_non_null(next(&f, T0, NULL));
+  assert_null(next(&f, T0, NULL)); /* per_host 6 */
+  for (int i = 0; i < 6; i++)
+    af_sched_ended(&f.s, &f.items[i], T0);
+  teardown(&f);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -406,6 +429,7 @@ int main(void)
       cmocka_unit_test(test_host_backoff),
       cmocka_unit_test(test_host_backoff_policy),
       cmocka_unit_test(test_max_host_errors),
+      cmocka_unit_test(test_host_connected),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
