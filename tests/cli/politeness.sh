@@ -80,9 +80,12 @@ assert_eq "$(jq -s '[.[] | select(.status == 200)] | length' "$tmp/out4.json")" 
 for base in "$AF_BASE" "$AF_BASE2"; do
   mapfile -t t < <(arrivals "$base" '^/page')
   assert_eq "${#t[@]}" 6 "six requests on $base"
+  # Arrival is start plus a connect or not, so a gap may look shorter by
+  # that much; the span of five gaps is the tight check.
   for ((i = 1; i < ${#t[@]}; i++)); do
-    assert_ge "$((t[i] - t[i - 1]))" 190 "starts on one host ~200 ms apart"
+    assert_ge "$((t[i] - t[i - 1]))" 120 "starts on one host ~200 ms apart"
   done
+  assert_ge "$((t[5] - t[0]))" 960 "five gaps of 200 ms on one host (ms)"
 done
 a0=$(arrivals "$AF_BASE" '^/page' | head -n1)
 b0=$(arrivals "$AF_BASE2" '^/page' | head -n1)
