@@ -64,6 +64,7 @@ _afetch()
       return
       ;;
     -c | --concurrency | --per-host | --rate | --retries | --shard | \
+      --host-delay | --max-retry-after | --max-host-errors | \
       --timeout | --connect-timeout | --max-redirs | --max-size | \
       --snippet-len | -A | --user-agent | -H | --header | -x | --proxy | \
       --noproxy)
@@ -75,7 +76,8 @@ _afetch()
 
   if [[ $cur == -* ]]; then
     local opts='-s --sequential --compare --plan -c --concurrency --per-host --rate
-      --retries --shard --timeout --connect-timeout --max-redirs --no-follow
+      --retries --host-delay --max-retry-after --max-host-errors
+      --shard --timeout --connect-timeout --max-redirs --no-follow
       -A --user-agent -H --header -k --insecure --cacert --capath -x --proxy
       --noproxy --http1.1 --http2 -I --head-only --save-dir --max-size
       --default-scheme -o --output --json --order --snippet-len -q --quiet

@@ -59,7 +59,9 @@ typedef enum {
   AFETCH_ERR_RECV,        /* the connection broke mid-response */
   AFETCH_ERR_RESOURCE,    /* out of memory (no descriptor shows as CONNECT) */
   AFETCH_ERR_OTHER,
-  AFETCH_ERR_CANCELLED, /* afetch_stop came before it finished */
+  AFETCH_ERR_CANCELLED,    /* afetch_stop came before it finished */
+  AFETCH_ERR_HOST_SKIPPED, /* its host failed max_host_errors times in a
+                            * row at the connection level: not tried */
 } afetch_errkind_t;
 
 typedef enum {
@@ -231,6 +233,13 @@ typedef struct {
                  * carries (0): a caller that runs engines one after the
                  * other numbers them (the CLI's --compare: 0 sequential,
                  * 1 concurrent) */
+  /* Politeness, per host (each host on its own; the others go on). */
+  unsigned host_delay_ms;   /* least time between two starts on one host (0) */
+  unsigned max_retry_after; /* seconds: a 429/503's Retry-After holds its
+                             * host for at most this long (600) */
+  unsigned max_host_errors; /* consecutive dns/connect/tls/timeout failures
+                             * on a host before its other URLs end as
+                             * host_skipped; 0 = never (20) */
 } afetch_options_t;
 
 /* Fills every field with its default and o->size with size: the first

@@ -34,6 +34,8 @@ static void options_defaults(afetch_options_t *o)
   o->reorder_window = 1024;
   o->read_ahead = 4096;
   o->parse = 1;
+  o->max_retry_after = 600;
+  o->max_host_errors = 20;
 }
 
 AFETCH_API void afetch_options_init_size(afetch_options_t *o, size_t size)

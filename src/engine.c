@@ -170,6 +170,37 @@ void af_engine_kick(afetch_t *a)
     uv_idle_start(&a->kicker, af_engine_on_kick);
 }
 
+/* What the transfer says about its host, for the per-host policy. */
+static af_host_outcome_t host_outcome(const af_item_t *it)
+{
+  switch (it->kind) {
+  case AFETCH_ERR_DNS:
+  case AFETCH_ERR_CONNECT:
+  case AFETCH_ERR_TLS:
+  case AFETCH_ERR_TIMEOUT:
+    return AF_HOST_CONN_FAIL;
+  default:
+    return it->status == 429 || it->status == 503 ? AF_HOST_BUSY : AF_HOST_OK;
+  }
+}
+
+static uint32_t next_jitter(afetch_t *a)
+{
+  uint32_t x = a->jitter;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  a->jitter = x;
+  return x;
+}
+
+static void on_xfer_connected(void *ud, af_item_t *it)
+{
+  afetch_t *a = ud;
+  af_sched_host_connected(&a->sched, it);
+  af_engine_kick(a);
+}
+
 /* A transfer ended: its slots are free, and it is retried, parsed or
  * complete. The retry policy is the scheduler's (af_sched_retry_delay_ms);
  * whether a retry is left, the engine's. */
@@ -178,6 +209,8 @@ static void on_xfer_ended(void *ud, af_item_t *it, af_xfer_outcome_t outcome)
   afetch_t *a = ud;
   uint64_t now = uv_hrtime();
   af_sched_ended(&a->sched, it, now);
+  af_sched_host_outcome(&a->sched, it, host_outcome(it), it->retry_after_s,
+                        a->o.max_retry_after, next_jitter(a), now);
   if (outcome == AF_XFER_RETRY && !a->stopping &&
       (unsigned)it->retries < a->o.retries) {
     uint64_t ms = af_sched_retry_delay_ms(it->retries, it->retry_after_s,
@@ -231,6 +264,7 @@ void af_engine_init(afetch_t *a)
   a->xfer.output_dirfd = a->output_dirfd;
   a->xfer.ev = &a->ev;
   a->xfer.ended = on_xfer_ended;
+  a->xfer.connected = on_xfer_connected;
   a->xfer.ud = a;
   memset(&a->parse, 0, sizeof(a->parse));
   a->parse.loop = a->loop;
@@ -324,6 +358,10 @@ int af_engine_run_begin(afetch_t *a)
   a->n_read = a->n_cancelled = 0;
   af_sched_run_begin(&a->sched, concurrency, seq ? 1 : a->o.per_host, a->o.rate,
                      seq, a->order_input, a->window, uv_hrtime());
+  af_sched_politeness(&a->sched, (uint64_t)a->o.host_delay_ms * 1000000,
+                      a->o.max_host_errors);
+  if (!a->jitter)
+    a->jitter = (uint32_t)uv_hrtime() | 1;
   a->xfer.concurrency = concurrency;
   a->xfer.concurrent = !seq;
   af_hist_init(&a->hist);
@@ -400,6 +438,14 @@ static uint64_t start_ready(afetch_t *a)
       break;
     if (!it->u.url) {
       complete(a, it); /* an invalid line: its result is its error */
+      continue;
+    }
+    if (it->host_skipped) {
+      it->kind = AFETCH_ERR_HOST_SKIPPED;
+      free(it->error);
+      it->error = strdup("host skipped: too many connection failures in a "
+                         "row on this host (--max-host-errors)");
+      complete(a, it);
       continue;
     }
     if (af_xfer_start(&a->xfer, it) != 0) {

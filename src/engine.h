@@ -40,6 +40,7 @@ struct afetch {
   /* The stages. */
   af_input_t in;
   af_sched_t sched;
+  uint32_t jitter; /* xorshift state for the host back-off's jitter */
   af_xfer_t xfer;
   af_parse_t parse;
   af_curlev_t ev;

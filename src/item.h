@@ -43,6 +43,7 @@ struct af_item {
   uint64_t ready_at;      /* not to start before (a retry's backoff) */
   af_wait_mark_t mark;    /* limit clocks when it was last queued */
   int first_on_host;      /* no transfer to its host has ended yet */
+  int host_skipped;       /* its host was skipped: end it, do not start it */
 
   /* The transfer's (transfer.c), while in flight. */
   CURL *easy;

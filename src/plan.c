@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -285,14 +286,21 @@ static void on_line(const char *line, size_t len, uint64_t lineno, int too_long,
 
 AFETCH_API int afetch_plan_new(afetch_plan_t **out, const afetch_options_t *o)
 {
-  afetch_options_t def;
   if (!out)
     return AFETCH_EINVAL;
   *out = NULL;
-  if (!o) {
-    afetch_options_init(&def);
-    o = &def;
+  /* As afetch_new does: a caller's struct may be older and shorter, so
+   * only its own bytes are read and the rest keep their defaults. */
+  afetch_options_t full;
+  afetch_options_init(&full);
+  if (o) {
+    if (o->size < offsetof(afetch_options_t, noproxy) + sizeof(o->noproxy) ||
+        o->size > sizeof(full))
+      return AFETCH_EINVAL;
+    memcpy(&full, o, o->size);
+    full.size = sizeof(full);
   }
+  o = &full;
   if (o->shard_n > 0 && o->shard_k >= o->shard_n)
     return AFETCH_EINVAL;
   const char *scheme = o->default_scheme ? o->default_scheme : "http";
@@ -309,9 +317,7 @@ AFETCH_API int afetch_plan_new(afetch_plan_t **out, const afetch_options_t *o)
   p->shard_k = o->shard_k;
   p->shard_n = o->shard_n;
   p->st.per_host = o->per_host ? o->per_host : 1;
-  /* The options have no host delay yet: when they do, it is read here and
-   * every bound below follows from it. */
-  p->st.host_delay_ms = 0;
+  p->st.host_delay_ms = o->host_delay_ms;
   af_lines_init(&p->lines, MAX_LINE);
   *out = p;
   return 0;

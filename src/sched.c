@@ -290,9 +290,32 @@ static void wait_charge(af_sched_t *s, af_item_t *it, uint64_t now)
     charge(s, r, host_free_clock(s, h, r, now) - it->mark.global[r]);
 }
 
+/* Items that need no slot: invalid lines, and a skipped host's URLs. */
+static int free_pass(const af_host_t *h)
+{
+  return h->unlimited || h->skipped;
+}
+
+/* A host not yet known to answer, or failing now, gets no more attempts in
+ * flight than failures remain before it is skipped, so a dead host costs
+ * at most max_host_errors attempts however high per_host is. */
+static unsigned host_cap(const af_sched_t *s, const af_host_t *h)
+{
+  unsigned cap = s->per_host;
+  if (s->max_host_errors && (!h->answered || h->conn_errors > 0)) {
+    unsigned left = s->max_host_errors > h->conn_errors
+                        ? s->max_host_errors - h->conn_errors
+                        : 1;
+    if (left < cap)
+      cap = left;
+  }
+  return cap;
+}
+
 static int startable(const af_sched_t *s, const af_host_t *h)
 {
-  return h->head && (h->unlimited || h->inflight < s->per_host);
+  return h->head &&
+         (free_pass(h) || (!h->held && h->inflight < host_cap(s, h)));
 }
 
 /* Puts h in the heap, takes it out, or fixes its place, after its head or
@@ -313,6 +336,115 @@ static void heap_update(af_sched_t *s, af_host_t *h)
   else if (in) {
     heap_remove(s, h);
   }
+}
+
+/* ---- held hosts: not to start before their not_before --------------- */
+
+static void hold(af_sched_t *s, af_host_t *h)
+{
+  if (s->nheld == s->capheld) {
+    size_t cap = s->capheld ? s->capheld * 2 : 16;
+    af_host_t **p = realloc(s->held, cap * sizeof(*p));
+    if (!p) {
+      s->oom = 1;
+      return;
+    }
+    s->held = p;
+    s->capheld = cap;
+  }
+  h->held = 1;
+  h->held_idx = s->nheld;
+  s->held[s->nheld++] = h;
+  heap_update(s, h);
+}
+
+static void unhold(af_sched_t *s, af_host_t *h)
+{
+  af_host_t *last = s->held[--s->nheld];
+  s->held[h->held_idx] = last;
+  last->held_idx = h->held_idx;
+  h->held = 0;
+  heap_update(s, h);
+}
+
+/* Frees the held hosts whose time has come (all of them with all set);
+ * *wake becomes the earliest time of the others, if sooner. */
+static void unhold_due(af_sched_t *s, uint64_t now, int all, uint64_t *wake)
+{
+  for (size_t i = 0; i < s->nheld;) {
+    af_host_t *h = s->held[i];
+    if (all || h->skipped || h->not_before <= now) {
+      unhold(s, h);
+      continue; /* the last one moved into slot i */
+    }
+    if (wake && (*wake == 0 || h->not_before < *wake))
+      *wake = h->not_before;
+    i++;
+  }
+}
+
+void af_sched_politeness(af_sched_t *s, uint64_t host_delay_ns,
+                         unsigned max_host_errors)
+{
+  s->host_delay_ns = host_delay_ns;
+  s->max_host_errors = max_host_errors;
+}
+
+void af_sched_host_connected(af_sched_t *s, af_item_t *it)
+{
+  af_host_t *h = it->host;
+  if (!h || h->unlimited || h->answered)
+    return;
+  h->answered = 1;
+  heap_update(s, h);
+}
+
+uint64_t af_sched_host_outcome(af_sched_t *s, af_item_t *it,
+                               af_host_outcome_t o, int retry_after_s,
+                               unsigned max_retry_after_s, uint32_t rnd,
+                               uint64_t now)
+{
+  af_host_t *h = it->host;
+  if (!h || h->unlimited)
+    return 0;
+  if (o == AF_HOST_CONN_FAIL) {
+    h->conn_errors++;
+    if (s->max_host_errors && h->conn_errors >= s->max_host_errors &&
+        !h->skipped) {
+      h->skipped = 1;
+      if (h->held)
+        unhold(s, h);
+      else
+        heap_update(s, h);
+    }
+    return 0;
+  }
+  h->answered = 1;
+  h->conn_errors = 0;
+  if (o != AF_HOST_BUSY) {
+    h->busy_streak = 0;
+    return 0;
+  }
+  uint64_t ms;
+  if (retry_after_s > 0) {
+    ms = (uint64_t)retry_after_s * 1000;
+  }
+  else {
+    unsigned e = h->busy_streak < 6 ? h->busy_streak : 6;
+    ms = 1000ull << e;
+    if (ms > 60000)
+      ms = 60000;
+    /* Equal jitter: half fixed, half random, so hosts that all said 429
+     * at once are not all tried again at the same moment. */
+    ms = ms / 2 + rnd % (ms / 2 + 1);
+  }
+  h->busy_streak++;
+  if (ms > (uint64_t)max_retry_after_s * 1000)
+    ms = (uint64_t)max_retry_after_s * 1000;
+  uint64_t until = now + ms * 1000000;
+  if (until > h->not_before)
+    h->not_before = until;
+  return ms;
 }
 
 /* Host table: chained hashing, grown at load 1. */
@@ -369,6 +501,11 @@ static void host_unref(af_sched_t *s, af_host_t *h)
     pp = &(*pp)->hnext;
   *pp = h->hnext;
   s->hcount--;
+  if (h->held) {
+    af_host_t *last = s->held[--s->nheld];
+    s->held[h->held_idx] = last;
+    last->held_idx = h->held_idx;
+  }
   if (h->heap_idx != NOT_IN_HEAP)
     heap_remove(s, h);
   free(h->key);
@@ -502,12 +639,28 @@ af_item_t *af_sched_next(af_sched_t *s, uint64_t now, const af_sched_gate_t *g,
   /* Sleepers whose time has come join their host's queue. */
   while (s->nsleep > 0 && s->sleep[0]->ready_at <= now)
     enqueue(s, sleep_pop(s), now);
+  uint64_t hold_wake = 0;
+  unhold_due(s, now, 0, &hold_wake);
+  /* A host whose delay or back-off has not run out steps aside. */
+  while (s->nheap > 0 && !free_pass(s->heap[0]) &&
+         s->heap[0]->not_before > now && !s->oom) {
+    if (hold_wake == 0 || s->heap[0]->not_before < hold_wake)
+      hold_wake = s->heap[0]->not_before;
+    hold(s, s->heap[0]);
+  }
   int why = -1;
   if (s->nheap > 0) {
     af_host_t *h = s->heap[0];
     af_item_t *it = h->head;
     if (!window_ok(s, it, g->next_emit))
       why = AF_WAIT_WINDOW;
+    else if (h->skipped) {
+      queue_pop(h);
+      s->queued--;
+      it->host_skipped = 1;
+      heap_update(s, h);
+      return it;
+    }
     else if (!h->unlimited && s->inflight >= s->concurrency)
       why = AFETCH_LIMIT_CONCURRENCY;
     /* Backpressure from the parser: while bodies wait for a parser
@@ -525,6 +678,8 @@ af_item_t *af_sched_next(af_sched_t *s, uint64_t now, const af_sched_gate_t *g,
         h->inflight++;
         s->inflight++;
         host_cap_update(s, h, now);
+        if (s->host_delay_ns)
+          h->not_before = now + s->host_delay_ns;
       }
       heap_update(s, h);
       return it;
@@ -537,6 +692,8 @@ af_item_t *af_sched_next(af_sched_t *s, uint64_t now, const af_sched_gate_t *g,
   set_wait_reason(s, s->oom ? -1 : why, now);
   if (s->nsleep > 0 && (*wake == 0 || s->sleep[0]->ready_at < *wake))
     *wake = s->sleep[0]->ready_at;
+  if (hold_wake && (*wake == 0 || hold_wake < *wake))
+    *wake = hold_wake;
   return NULL;
 }
 
@@ -545,6 +702,7 @@ af_item_t *af_sched_next(af_sched_t *s, uint64_t now, const af_sched_gate_t *g,
 af_item_t *af_sched_next_cancel(af_sched_t *s, uint64_t now, uint64_t next_emit)
 {
   set_wait_reason(s, -1, now);
+  unhold_due(s, now, 1, NULL); /* a cancel waits for no delay */
   if (s->nheap == 0 || s->oom)
     return NULL;
   af_host_t *h = s->heap[0];
@@ -608,6 +766,9 @@ void af_sched_free(af_sched_t *s)
   free(s->sleep);
   s->sleep = NULL;
   s->nsleep = s->capsleep = 0;
+  free(s->held);
+  s->held = NULL;
+  s->nheld = s->capheld = 0;
 }
 
 uint64_t af_sched_retry_delay_ms(int attempt, int retry_after_s,

@@ -31,7 +31,24 @@ struct af_host {
   uint64_t capped_since;
   uint64_t free_base[AF_WAIT_REASONS];
   uint64_t free_snap[AF_WAIT_REASONS];
+  /* Politeness: no start before not_before (--host-delay after a start, a
+   * 429/503's back-off); held while that is in the future, out of the heap
+   * and in the scheduler's held list at held_idx. */
+  uint64_t not_before;
+  int held;
+  size_t held_idx;
+  unsigned busy_streak; /* 429/503 in a row: the backoff's exponent */
+  unsigned conn_errors; /* connection-level failures in a row */
+  int answered;         /* one transfer got past the connection level */
+  int skipped;          /* max_host_errors reached: its URLs end at once */
 };
+
+/* What a finished transfer says about its host (af_sched_host_outcome). */
+typedef enum {
+  AF_HOST_OK = 0,    /* an answer, or a failure after the connection */
+  AF_HOST_BUSY,      /* 429 or 503: the host asks to slow down */
+  AF_HOST_CONN_FAIL, /* dns, connect, tls or timeout */
+} af_host_outcome_t;
 
 typedef struct {
   /* The run's rules, set by af_sched_run_begin. */
@@ -63,6 +80,13 @@ typedef struct {
   uint64_t wait_since;
   uint64_t limit_held[AFETCH_LIMIT_COUNT];
   uint64_t limit_wait_ns[AFETCH_LIMIT_COUNT];
+
+  /* Politeness (af_sched_politeness); held hosts, unordered: they are few
+   * (those with a back-off, or started within the last host_delay). */
+  uint64_t host_delay_ns;
+  unsigned max_host_errors;
+  af_host_t **held;
+  size_t nheld, capheld;
 } af_sched_t;
 
 /* What af_sched_next needs to know from the rest of the engine. */
@@ -77,13 +101,33 @@ void af_sched_free(af_sched_t *s);
 void af_sched_run_begin(af_sched_t *s, unsigned concurrency, unsigned per_host,
                         double rate, int sequential, int order_input,
                         unsigned window, uint64_t now);
+/* Per-host rules of the run, after af_sched_run_begin: the least time
+ * between two starts on one host, and the consecutive connection-level
+ * failures after which a host is skipped (0: never). */
+void af_sched_politeness(af_sched_t *s, uint64_t host_delay_ns,
+                         unsigned max_host_errors);
+/* A started item's transfer told this about its host (call it before
+ * af_sched_release). AF_HOST_BUSY holds the host: for the server's
+ * Retry-After of retry_after_s seconds if it sent one, else 1 s doubling
+ * per 429/503 in a row up to 60 s, with jitter (a random half of it, from
+ * rnd); either way at most max_retry_after_s (0: no hold). Returns the hold
+ * in ms. AF_HOST_CONN_FAIL counts towards max_host_errors; any other
+ * outcome resets that count and the doubling. */
+uint64_t af_sched_host_outcome(af_sched_t *s, af_item_t *it,
+                               af_host_outcome_t o, int retry_after_s,
+                               unsigned max_retry_after_s, uint32_t rnd,
+                               uint64_t now);
+/* A started item's connection is up: its host answers, so it gets its
+ * full per_host (see host_cap in sched.c). */
+void af_sched_host_connected(af_sched_t *s, af_item_t *it);
 /* Queues an item: a new one (host looked up by u.hostkey, or the invalid
  * pseudo-host), or one already known, to start no sooner than ready_at.
  * -1 when out of memory (the item is not queued). */
 int af_sched_push(af_sched_t *s, af_item_t *it, uint64_t ready_at,
                   uint64_t now);
 /* The next item that may start now, counted as in flight (an invalid
- * line's item is not: it needs no work), or NULL; then *wake is the time
+ * line's item is not, nor one of a skipped host, marked host_skipped:
+ * they need no work), or NULL; then *wake is the time
  * at which asking again may give one (0: only after another event). */
 af_item_t *af_sched_next(af_sched_t *s, uint64_t now, const af_sched_gate_t *g,
                          uint64_t *wake);

@@ -221,11 +221,30 @@ static CURLcode set_net_options(af_xfer_t *a, CURL *e, const char **what)
     }                                                                          \
   } while (0)
 
+/* Called by curl once the connection (TCP, TLS, proxy) is up, before the
+ * request: the scheduler learns the host answers without waiting for a
+ * slow response to end. */
+static int on_prereq(void *clientp, char *primary_ip, char *local_ip,
+                     int primary_port, int local_port)
+{
+  (void)primary_ip;
+  (void)local_ip;
+  (void)primary_port;
+  (void)local_port;
+  af_item_t *it = clientp;
+  af_xfer_t *a = it->xfer;
+  if (a && a->connected)
+    a->connected(a->ud, it);
+  return CURL_PREREQFUNC_OK;
+}
+
 static CURLcode set_options(af_xfer_t *a, af_item_t *it, CURL *e,
                             const char **what)
 {
   SET(CURLOPT_URL, it->u.url);
   SET(CURLOPT_PRIVATE, it);
+  SET(CURLOPT_PREREQFUNCTION, on_prereq);
+  SET(CURLOPT_PREREQDATA, it);
   SET(CURLOPT_WRITEFUNCTION, on_body);
   SET(CURLOPT_WRITEDATA, it);
   SET(CURLOPT_ERRORBUFFER, it->errbuf);
@@ -722,7 +741,7 @@ void af_xfer_done(af_xfer_t *a, CURL *e, CURLcode res)
   read_peer(it, e);
   curl_off_t ra = 0;
   curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &ra);
-  it->retry_after_s = ra > 0 && ra < 86400 ? (int)ra : 0;
+  it->retry_after_s = ra <= 0 ? 0 : ra < 86400 ? (int)ra : 86400;
   read_timing(it, e);
 
   if (it->save_fd >= 0) {

@@ -20,6 +20,9 @@ typedef enum {
 typedef void (*af_xfer_ended_cb)(void *ud, af_item_t *it,
                                  af_xfer_outcome_t outcome);
 
+/* A transfer's connection is up (or reused): its host answers. */
+typedef void (*af_xfer_connected_cb)(void *ud, af_item_t *it);
+
 typedef struct {
   /* What every transfer is set up with; the strings are the engine's. */
   const afetch_options_t *o;
@@ -35,6 +38,7 @@ typedef struct {
   CURL **easy_pool;
   size_t neasy, capeasy;
   af_xfer_ended_cb ended;
+  af_xfer_connected_cb connected; /* optional */
   void *ud;
 } af_xfer_t;
 

@@ -49,6 +49,18 @@ void cli_usage(FILE *f)
       "      --shard K/N          only hosts that hash to shard K of N "
       "(1 <= K <= N)\n"
       "\n"
+      "Politeness (each host on its own; the others go on):\n"
+      "      --host-delay MS      least time between two starts on one host "
+      "(0)\n"
+      "      --max-retry-after SEC  a 429/503 holds its host for its "
+      "Retry-After, at\n"
+      "                           most SEC (600); without one 1 s doubling "
+      "to 60 s\n"
+      "      --max-host-errors N  after N dns/connect/tls/timeout failures "
+      "in a row,\n"
+      "                           a host's other URLs end as host_skipped "
+      "(20; 0 off)\n"
+      "\n"
       "HTTP:\n"
       "      --timeout SEC        whole transfer (30)\n"
       "      --connect-timeout SEC  (10)\n"
@@ -124,11 +136,17 @@ enum {
   OPT_CAPATH,
   OPT_NOPROXY,
   OPT_PLAN,
+  OPT_HOST_DELAY,
+  OPT_MAX_RETRY_AFTER,
+  OPT_MAX_HOST_ERRORS,
 };
 
 static const struct option longopts[] = {
     {"concurrency", required_argument, NULL, 'c'},
     {"per-host", required_argument, NULL, OPT_PER_HOST},
+    {"host-delay", required_argument, NULL, OPT_HOST_DELAY},
+    {"max-retry-after", required_argument, NULL, OPT_MAX_RETRY_AFTER},
+    {"max-host-errors", required_argument, NULL, OPT_MAX_HOST_ERRORS},
     {"rate", required_argument, NULL, OPT_RATE},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"sequential", no_argument, NULL, 's'},
@@ -368,6 +386,21 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
       if (parse_double(optarg, 0.001, 1e6, &d))
         return bad("--rate", optarg, "expected a positive number");
       c->o.rate = d;
+      break;
+    case OPT_HOST_DELAY:
+      if (parse_uint(optarg, 0, 86400000, &u))
+        return bad("--host-delay", optarg, "expected 0 to 86400000 (ms)");
+      c->o.host_delay_ms = (unsigned)u;
+      break;
+    case OPT_MAX_RETRY_AFTER:
+      if (parse_uint(optarg, 0, 86400, &u))
+        return bad("--max-retry-after", optarg, "expected 0 to 86400 (s)");
+      c->o.max_retry_after = (unsigned)u;
+      break;
+    case OPT_MAX_HOST_ERRORS:
+      if (parse_uint(optarg, 0, 1000000, &u))
+        return bad("--max-host-errors", optarg, "expected 0 to 1000000");
+      c->o.max_host_errors = (unsigned)u;
       break;
     case OPT_RETRIES:
       if (parse_uint(optarg, 0, 100, &u))

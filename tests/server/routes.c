@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define HTML "text/html; charset=utf-8"
 #define PAGE_MAX (1024 * 1024)
@@ -403,17 +404,30 @@ static void route_flaky(conn_t *c, const char *path)
 }
 
 /* /after/S/KEY: the first request for KEY is a 503 asking to come back in
- * S seconds (Retry-After: S), the later ones succeed. */
-static void route_after(conn_t *c, const char *path)
+ * S seconds (Retry-After: S), the later ones succeed. /after-date/S/KEY:
+ * the same with a 429 whose Retry-After is the HTTP date S seconds on. */
+static void route_after(conn_t *c, const char *path, int date)
 {
+  const char *prefix = date ? "/after-date/" : "/after/";
   uint64_t secs;
   const char *key;
-  if (path_num(path, "/after/", 86400, &secs, &key)) {
-    bad_request(c, "use /after/SECONDS/KEY");
+  if (path_num(path, prefix, 86400, &secs, &key)) {
+    bad_request(c, "use /after/SECONDS/KEY or /after-date/SECONDS/KEY");
     return;
   }
   if (flaky_hit(c->srv, key) <= 1) {
-    char extra[64];
+    char extra[96];
+    if (date) {
+      time_t at = time(NULL) + (time_t)secs;
+      struct tm tm;
+      char when[64];
+      gmtime_r(&at, &tm);
+      strftime(when, sizeof when, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+      snprintf(extra, sizeof extra, "Retry-After: %s\r\n", when);
+      page_reply(c, 429, extra, "Too many", "Too many",
+                 "Try again after Retry-After.", 0);
+      return;
+    }
     snprintf(extra, sizeof extra, "Retry-After: %" PRIu64 "\r\n", secs);
     page_reply(c, 503, extra, "Come back later", "Come back later",
                "Try again after Retry-After.", 0);
@@ -594,7 +608,9 @@ static int route_basic(conn_t *c, const req_t *r)
   else if (!strncmp(p, "/flaky/", 7))
     route_flaky(c, p);
   else if (!strncmp(p, "/after/", 7))
-    route_after(c, p);
+    route_after(c, p, 0);
+  else if (!strncmp(p, "/after-date/", 12))
+    route_after(c, p, 1);
   else if (!strncmp(p, "/redirect/", 10))
     route_redirect(c, p);
   else if (!strcmp(p, "/redirect-to"))

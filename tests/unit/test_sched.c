@@ -243,6 +243,175 @@ static void test_invalid_unlimited(void **state)
   teardown(&f);
 }
 
+/* --host-delay: a host's next start waits host_delay after its last one;
+ * another host is not held by it. */
+static void test_host_delay(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 50, 6, 0, 0, 1);
+  af_sched_politeness(&f.s, 200 * MS, 0);
+  for (int i = 0; i < 3; i++) {
+    push(&f, "a:80", T0);
+    push(&f, "b:80", T0);
+  }
+  uint64_t wake = 0;
+  af_item_t *x = next(&f, T0, NULL);
+  af_item_t *y = next(&f, T0, NULL);
+  assert_non_null(x);
+  assert_non_null(y);
+  assert_ptr_not_equal(x->host, y->host); /* one per host, at once */
+  assert_null(next(&f, T0, &wake));
+  assert_int_equal(wake, T0 + 200 * MS);
+  assert_null(next(&f, T0 + 199 * MS, NULL));
+  x = next(&f, T0 + 200 * MS, NULL);
+  y = next(&f, T0 + 200 * MS, NULL);
+  assert_non_null(x);
+  assert_non_null(y);
+  assert_ptr_not_equal(x->host, y->host);
+  assert_null(next(&f, T0 + 200 * MS, NULL));
+  teardown(&f);
+}
+
+/* A 429/503 holds its host for the Retry-After; the other host goes on. */
+static void test_host_backoff(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 50, 1, 0, 0, 1);
+  push(&f, "a:80", T0);
+  push(&f, "b:80", T0);
+  push(&f, "a:80", T0);
+  push(&f, "b:80", T0);
+  af_item_t *a1 = next(&f, T0, NULL);
+  af_item_t *b1 = next(&f, T0, NULL);
+  assert_ptr_equal(a1, &f.items[0]);
+  assert_ptr_equal(b1, &f.items[1]);
+  af_sched_ended(&f.s, a1, T0 + MS);
+  assert_int_equal(
+      af_sched_host_outcome(&f.s, a1, AF_HOST_BUSY, 2, 600, 0, T0 + MS), 2000);
+  uint64_t wake = 0;
+  assert_null(next(&f, T0 + MS, &wake)); /* a held, b at its cap */
+  assert_int_equal(wake, T0 + 2001 * MS);
+  af_sched_ended(&f.s, b1, T0 + 2 * MS);
+  af_sched_host_outcome(&f.s, b1, AF_HOST_OK, 0, 600, 0, T0 + 2 * MS);
+  assert_ptr_equal(next(&f, T0 + 2 * MS, NULL), &f.items[3]); /* b goes on */
+  assert_null(next(&f, T0 + 2000 * MS, NULL));
+  assert_ptr_equal(next(&f, T0 + 2001 * MS, NULL), &f.items[2]);
+  teardown(&f);
+}
+
+/* The hold: Retry-After seconds up to max_retry_after; without one, 1 s
+ * doubling per 429/503 in a row up to 60 s, of which a random half. */
+static void test_host_backoff_policy(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 50, 6, 0, 0, 1);
+  push(&f, "a:80", T0);
+  af_item_t *a = next(&f, T0, NULL);
+  assert_non_null(a);
+  af_sched_ended(&f.s, a, T0);
+  /* Retry-After 30 s, --max-retry-after 1: 1 s. */
+  assert_int_equal(af_sched_host_outcome(&f.s, a, AF_HOST_BUSY, 30, 1, 0, T0),
+                   1000);
+  assert_int_equal(a->host->not_before, T0 + 1000 * MS);
+  assert_int_equal(af_sched_host_outcome(&f.s, a, AF_HOST_OK, 0, 600, 0, T0),
+                   0);
+  uint64_t lo[] = {500, 1000, 2000, 4000, 8000, 16000, 30000, 30000};
+  for (int i = 0; i < 8; i++) {
+    uint64_t ms0 = af_sched_host_outcome(&f.s, a, AF_HOST_BUSY, 0, 600, 0, T0);
+    assert_int_equal(ms0, lo[i]); /* no jitter: the fixed half */
+    a->host->busy_streak--;       /* the same step again, with full jitter */
+    uint64_t ms1 =
+        af_sched_host_outcome(&f.s, a, AF_HOST_BUSY, 0, 600, UINT32_MAX, T0);
+    assert_true(ms1 >= lo[i] && ms1 <= 2 * lo[i]);
+  }
+  /* The cap holds for the exponential hold too. */
+  assert_int_equal(af_sched_host_outcome(&f.s, a, AF_HOST_BUSY, 0, 5, 0, T0),
+                   5000);
+  /* A success resets the doubling. */
+  af_sched_host_outcome(&f.s, a, AF_HOST_OK, 0, 600, 0, T0);
+  assert_int_equal(af_sched_host_outcome(&f.s, a, AF_HOST_BUSY, 0, 600, 0, T0),
+                   500);
+  af_sched_release(&f.s, a);
+  teardown(&f);
+}
+
+/* --max-host-errors 3: only consecutive connection-level failures count,
+ * a success resets them; while a host is unproven no more than the
+ * failures left are in flight; once skipped, its URLs come out at once,
+ * marked, taking no slot. */
+static void test_max_host_errors(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 50, 6, 0, 0, 1);
+  af_sched_politeness(&f.s, 0, 3);
+  for (int i = 0; i < 12; i++)
+    push(&f, "a:80", T0);
+  af_item_t *x[3];
+  for (int i = 0; i < 3; i++)
+    assert_non_null(x[i] = next(&f, T0, NULL));
+  assert_null(next(&f, T0, NULL)); /* three failures left: three in flight */
+  /* fail, fail, success: not skipped, and the count starts again. */
+  for (int i = 0; i < 3; i++) {
+    af_sched_ended(&f.s, x[i], T0);
+    af_sched_host_outcome(&f.s, x[i], i < 2 ? AF_HOST_CONN_FAIL : AF_HOST_OK, 0,
+                          600, 0, T0);
+    af_sched_release(&f.s, x[i]);
+  }
+  af_item_t *y[6];
+  for (int i = 0; i < 6; i++) /* answered, no failure: per_host again */
+    assert_non_null(y[i] = next(&f, T0, NULL));
+  assert_false(y[0]->host_skipped);
+  assert_null(next(&f, T0, NULL));
+  /* Two failures: not yet. */
+  for (int i = 0; i < 2; i++) {
+    af_sched_ended(&f.s, y[i], T0);
+    af_sched_host_outcome(&f.s, y[i], AF_HOST_CONN_FAIL, 0, 600, 0, T0);
+  }
+  /* One failure left, four in flight: nothing more starts. */
+  assert_null(next(&f, T0, NULL));
+  af_sched_ended(&f.s, y[2], T0);
+  af_sched_host_outcome(&f.s, y[2], AF_HOST_CONN_FAIL, 0, 600, 0, T0);
+  /* Skipped: the three left come out marked, nothing counted in flight. */
+  unsigned inflight = f.s.inflight;
+  for (int i = 0; i < 3; i++) {
+    af_item_t *s = next(&f, T0, NULL);
+    assert_non_null(s);
+    assert_true(s->host_skipped);
+  }
+  assert_int_equal(f.s.inflight, inflight);
+  assert_null(next(&f, T0, NULL));
+  for (int i = 3; i < 6; i++)
+    af_sched_ended(&f.s, y[i], T0);
+  teardown(&f);
+}
+
+/* An unproven host gets max_host_errors slots, and its per_host as soon
+ * as one connection is up. */
+static void test_host_connected(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 50, 6, 0, 0, 1);
+  af_sched_politeness(&f.s, 0, 2);
+  for (int i = 0; i < 8; i++)
+    push(&f, "a:80", T0);
+  af_item_t *x = next(&f, T0, NULL);
+  assert_non_null(x);
+  assert_non_null(next(&f, T0, NULL));
+  assert_null(next(&f, T0, NULL));
+  af_sched_host_connected(&f.s, x);
+  for (int i = 0; i < 4; i++)
+    assert_non_null(next(&f, T0, NULL));
+  assert_null(next(&f, T0, NULL)); /* per_host 6 */
+  for (int i = 0; i < 6; i++)
+    af_sched_ended(&f.s, &f.items[i], T0);
+  teardown(&f);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -256,6 +425,11 @@ int main(void)
       cmocka_unit_test(test_retry_after),
       cmocka_unit_test(test_limit_accounting),
       cmocka_unit_test(test_invalid_unlimited),
+      cmocka_unit_test(test_host_delay),
+      cmocka_unit_test(test_host_backoff),
+      cmocka_unit_test(test_host_backoff_policy),
+      cmocka_unit_test(test_max_host_errors),
+      cmocka_unit_test(test_host_connected),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
