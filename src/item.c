@@ -10,14 +10,8 @@ void af_item_free(af_item_t *it)
     return;
   af_url_free(&it->u);
   free(it->bad_msg);
-  af_buf_free(&it->body);
+  af_item_reset_result(it);
   free(it->errbuf);
-  free(it->error);
-  free(it->content_type);
-  free(it->effective_url);
-  free(it->ip);
-  free(it->server);
-  free(it->location);
   free(it->title);
   free(it->snippet);
   free(it->saved_as);
