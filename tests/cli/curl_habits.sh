@@ -199,43 +199,6 @@ openssl rehash "$ca/dir"
 links=("$ca"/dir/????????.0)
 [[ -L ${links[0]} ]] || fail "openssl rehash made no link"
 
-ngx_pid=
-cleanup() {
-  if [[ -n $ngx_pid ]]; then
-    kill "$ngx_pid" 2>/dev/null || true
-    wait "$ngx_pid" 2>/dev/null || true
-  fi
-  af_cleanup
-}
-trap cleanup EXIT
-
-# nginx on a free port below the ephemeral range (a port in it can be some
-# connection's local end when nginx binds), up to five ports tried; ready
-# when it accepts a connection (500 x 10 ms at most per port).
-start_nginx() {
-  local low p i
-  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-  [[ $low -gt 11000 ]] 2>/dev/null || low=32768
-  mkdir -p "$ca/logs"
-  for p in $(shuf -i 10000-$((low - 1)) -n 5); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-    sed "s/@PORT@/$p/" "$ca/nginx.conf.in" >"$ca/nginx.conf"
-    nginx -p "$ca" -c "$ca/nginx.conf" &
-    ngx_pid=$!
-    for ((i = 0; i < 500; i++)); do
-      if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-        NGX_PORT=$p
-        return 0
-      fi
-      kill -0 "$ngx_pid" 2>/dev/null || break
-      sleep 0.01
-    done
-    kill "$ngx_pid" 2>/dev/null || true
-    wait "$ngx_pid" 2>/dev/null || true
-    ngx_pid=
-  done
-  fail "nginx did not start: $(tail -3 "$ca/logs/error.log" 2>/dev/null)"
-}
 cat >"$ca/nginx.conf.in" <<EOT
 daemon off;
 worker_processes 1;
@@ -260,8 +223,8 @@ http {
   }
 }
 EOT
-start_nginx
-tls=https://127.0.0.1:$NGX_PORT
+af_start_nginx "$ca"
+tls=https://127.0.0.1:$AF_NGX_PORT
 tls_requests() {
   af_host_stat requests tls-ca
 }
@@ -313,7 +276,7 @@ done
 assert_eq "$(tls_requests)" "$n" "requests after bad trust options"
 # A certificate for another name is not fixed by a CA: the hint says -k only.
 afe --json --no-summary --cacert "$ca/ca.pem" \
-  "https://localhost:$NGX_PORT/page/t" >"$tmp/name.json" && fail "wrong name accepted"
+  "https://localhost:$AF_NGX_PORT/page/t" >"$tmp/name.json" && fail "wrong name accepted"
 jq -e '.error_kind == "tls" and (.error | test("--cacert") | not) and
   (.error | test("-k skips"))' "$tmp/name.json" >/dev/null ||
   fail "host name mismatch text: $(jq -r .error "$tmp/name.json")"

@@ -14,6 +14,8 @@
 #   af_stop_server [N]          SIGTERM to server N (default 1), waits 10 s at
 #       most, and fails the test unless it exited 0 (a clean shutdown: every
 #       handle closed, uv_loop_close() == 0).
+#   af_start_nginx DIR          nginx from DIR/nginx.conf.in on a free port
+#       (AF_NGX_PORT), stopped on EXIT like the servers.
 #   On EXIT every server still running is killed (only the PIDs started
 #   here) and AF_TMP is removed. A test that sets its own EXIT trap must call
 #   af_cleanup from it.
@@ -46,6 +48,7 @@ AF_TEST_NAME=${AF_TEST_NAME:-$(basename "${0%.sh}")}
 AF_TMP=$(mktemp -d "${TMPDIR:-/tmp}/aftest.XXXXXX") || exit 1
 export AF_TMP
 af__pids=()
+af__extra=() # other processes to stop on EXIT (nginx); not numbered servers
 
 if [[ -z ${AFSERVE:-} && -n ${AF_BUILD:-} ]]; then
   for af__c in "$AF_BUILD/afserve" "$AF_BUILD/tests/server/afserve"; do
@@ -85,12 +88,43 @@ assert_ge() {
   (($1 >= $2)) || fail "${3:-assert_ge}: $1 < $2"
 }
 
+# af_start_nginx DIR: nginx with DIR/nginx.conf.in (its listen port written
+# @PORT@, its pid and logs under DIR) on a free port below the kernel's
+# ephemeral range (a port in that range can be some connection's local end
+# at the moment nginx binds it), up to five ports tried; ready when it
+# accepts a connection (500 x 10 ms at most per port). Sets AF_NGX_PORT;
+# the process is stopped on EXIT with the servers.
+af_start_nginx() {
+  local dir=$1 low p i pid
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  [[ $low -gt 11000 ]] 2>/dev/null || low=32768
+  mkdir -p "$dir/logs"
+  for p in $(shuf -i 10000-$((low - 1)) -n 5); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+    sed "s/@PORT@/$p/" "$dir/nginx.conf.in" >"$dir/nginx.conf"
+    nginx -p "$dir" -c "$dir/nginx.conf" &
+    pid=$!
+    for ((i = 0; i < 500; i++)); do
+      if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+        af__extra+=("$pid")
+        AF_NGX_PORT=$p
+        return 0
+      fi
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.01
+    done
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  fail "nginx did not start: $(tail -3 "$dir/logs/error.log" 2>/dev/null)"
+}
+
 af_cleanup() {
   local pid n
-  for pid in "${af__pids[@]}"; do
+  for pid in "${af__pids[@]}" "${af__extra[@]}"; do
     [[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null || true
   done
-  for pid in "${af__pids[@]}"; do
+  for pid in "${af__pids[@]}" "${af__extra[@]}"; do
     [[ -n $pid ]] || continue
     for ((n = 0; n < 250; n++)); do
       kill -0 "$pid" 2>/dev/null || break

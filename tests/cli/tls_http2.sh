@@ -8,31 +8,11 @@ source "$AF_SRC/tests/cli/lib.sh"
 command -v nginx >/dev/null || fail "nginx is not installed (tests/scripts/deps.sh test)"
 af_start_server
 tmp=$(mktemp -d -p "$AF_TMP")
-ngx_pid=
-cleanup() {
-  if [ -n "$ngx_pid" ]; then
-    kill "$ngx_pid" 2>/dev/null || true
-    wait "$ngx_pid" 2>/dev/null || true
-  fi
-  af_cleanup
-}
-trap cleanup EXIT
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" \
   -addext "subjectAltName=IP:127.0.0.1" -keyout "$tmp/key.pem" \
   -out "$tmp/cert.pem" 2>/dev/null
-# A free port for nginx, below the kernel's ephemeral range: a port in that
-# range can be the local end of some other test's connection at the moment
-# nginx binds it (bind fails although nothing listens there). nginx is
-# started on up to five ports in turn (bounded).
-low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-[ "$low" -gt 11000 ] 2>/dev/null || low=32768
-mkdir -p "$tmp/logs"
-port=
-for p in $(shuf -i 10000-$((low - 1)) -n 5); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-  port=$p
-cat >"$tmp/nginx.conf" <<EOT
+cat >"$tmp/nginx.conf.in" <<EOT
 daemon off;
 worker_processes 1;
 pid $tmp/nginx.pid;
@@ -46,7 +26,7 @@ http {
   uwsgi_temp_path $tmp/uwsgi;
   scgi_temp_path $tmp/scgi;
   server {
-    listen 127.0.0.1:$port ssl http2;
+    listen 127.0.0.1:@PORT@ ssl http2;
     ssl_certificate $tmp/cert.pem;
     ssl_certificate_key $tmp/key.pem;
     http2_max_concurrent_streams 128;
@@ -59,25 +39,8 @@ http {
   }
 }
 EOT
-  nginx -p "$tmp" -c "$tmp/nginx.conf" &
-  ngx_pid=$!
-  # Up, or gone (its port was taken after all): 500 tries at most.
-  up=0
-  for _ in $(seq 500); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      up=1
-      break
-    fi
-    kill -0 "$ngx_pid" 2>/dev/null || break
-    sleep 0.01
-  done
-  [ "$up" = 1 ] && break
-  kill "$ngx_pid" 2>/dev/null || true
-  wait "$ngx_pid" 2>/dev/null || true
-  ngx_pid="" port=""
-done
-[ -n "$port" ] ||
-  fail "nginx did not start: $(tail -3 "$tmp/logs/error.log" 2>/dev/null)"
+af_start_nginx "$tmp"
+port=$AF_NGX_PORT
 base="https://127.0.0.1:$port"
 
 # Self-signed: refused without -k, with a TLS error.
