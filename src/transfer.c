@@ -649,26 +649,106 @@ static int connect_was_to_proxy(af_item_t *it)
   return other;
 }
 
+/* What a SOCKS proxy's reply code means (RFC 1928 section 6), for the
+ * libcurl text that gives the bare number ("... to h. (5)"). */
+static const char *socks_reply(long px)
+{
+  switch (px) {
+  case CURLPX_REPLY_GENERAL_SERVER_FAILURE:
+    return "general failure (the name may not resolve there)";
+  case CURLPX_REPLY_NOT_ALLOWED:
+    return "not allowed by its rules";
+  case CURLPX_REPLY_NETWORK_UNREACHABLE:
+    return "network unreachable";
+  case CURLPX_REPLY_HOST_UNREACHABLE:
+    return "host unreachable";
+  case CURLPX_REPLY_CONNECTION_REFUSED:
+    return "connection refused";
+  case CURLPX_REPLY_TTL_EXPIRED:
+    return "TTL expired";
+  case CURLPX_REPLY_COMMAND_NOT_SUPPORTED:
+    return "command not supported";
+  case CURLPX_REPLY_ADDRESS_TYPE_NOT_SUPPORTED:
+    return "address type not supported";
+  default:
+    return NULL;
+  }
+}
+
+/* 1 when libcurl's "Could not resolve host: NAME" names a host other than
+ * the URL's: with a SOCKS proxy libcurl 7.88 reports its own name failing
+ * as CURLE_COULDNT_RESOLVE_HOST, not as CURLE_COULDNT_RESOLVE_PROXY. */
+static int resolve_was_other_host(af_item_t *it)
+{
+  static const char lead[] = "resolve host: ";
+  const char *h = strstr(it->errbuf, lead);
+  if (!h)
+    return 0;
+  h += sizeof(lead) - 1;
+  char *eff = NULL, *uhost = NULL;
+  curl_easy_getinfo(it->easy, CURLINFO_EFFECTIVE_URL, &eff);
+  CURLU *u = curl_url();
+  int other = 0;
+  if (u && eff && curl_url_set(u, CURLUPART_URL, eff, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &uhost, 0) == CURLUE_OK)
+    other = strcasecmp(h, uhost) != 0;
+  curl_free(uhost);
+  curl_url_cleanup(u);
+  return other;
+}
+
+/* 1 when libcurl's text already says "proxy" as a word ("Could not resolve
+ * proxy: p", "proxy closed"), not inside a host name (nx-proxy.test). */
+static int says_proxy(const char *msg)
+{
+  for (const char *p = msg; (p = strcasestr(p, "proxy")) != NULL; p += 5) {
+    int before = p == msg || p[-1] == ' ' || p[-1] == '(';
+    int after = p[5] == '\0' || p[5] == ' ' || p[5] == ':';
+    if (before && after)
+      return 1;
+  }
+  return 0;
+}
+
 /* Says whose fault a failure was when the text alone would mislead: the
- * proxy's (a refused or unresolvable proxy reads like a dead server), and
- * how to get past a certificate that does not verify. */
+ * proxy's (a refused or unresolvable proxy reads like a dead server), the
+ * site's (a socks5:// proxy lets afetch resolve the site's name, and libcurl
+ * files that failure under the proxy), and how to get past a certificate
+ * that does not verify. */
 static void explain_error(af_xfer_t *a, af_item_t *it, CURLcode res)
 {
   CURL *e = it->easy;
   const char *prefix = "";
   const char *hint = "";
-  long connect_code = 0, proxy_verify = 0;
+  char socks[96] = "";
+  long connect_code = 0, proxy_verify = 0, px = CURLPX_OK;
   curl_easy_getinfo(e, CURLINFO_HTTP_CONNECTCODE, &connect_code);
   curl_easy_getinfo(e, CURLINFO_PROXY_SSL_VERIFYRESULT, &proxy_verify);
+  if (res == CURLE_PROXY)
+    curl_easy_getinfo(e, CURLINFO_PROXY_ERROR, &px);
   int tunnel_refused = connect_code >= 300 && it->status == 0;
+  int site_name = px == CURLPX_RESOLVE_HOST;
   int by_proxy =
-      res == CURLE_COULDNT_RESOLVE_PROXY || res == CURLE_PROXY ||
-      tunnel_refused || (it->kind == AFETCH_ERR_TLS && proxy_verify != 0) ||
+      res == CURLE_COULDNT_RESOLVE_PROXY ||
+      (res == CURLE_PROXY && !site_name) || tunnel_refused ||
+      (it->kind == AFETCH_ERR_TLS && proxy_verify != 0) ||
       ((res == CURLE_COULDNT_CONNECT || res == CURLE_OPERATION_TIMEDOUT) &&
-       proxy_configured(a) && connect_was_to_proxy(it));
+       proxy_configured(a) && connect_was_to_proxy(it)) ||
+      (res == CURLE_COULDNT_RESOLVE_HOST && proxy_configured(a) &&
+       resolve_was_other_host(it));
   if (tunnel_refused)
     it->kind = AFETCH_ERR_CONNECT;
-  if (by_proxy && !strcasestr(it->error ? it->error : "", "proxy"))
+  if (site_name) {
+    it->kind = AFETCH_ERR_DNS;
+    hint = " (resolved here: socks5h:// or socks4a:// let the proxy resolve "
+           "names)";
+  }
+  const char *meaning = socks_reply(px);
+  if (meaning) {
+    snprintf(socks, sizeof(socks), ": the proxy says %s", meaning);
+    hint = socks;
+  }
+  if (by_proxy && !says_proxy(it->error ? it->error : ""))
     prefix = "proxy: ";
   if (res == CURLE_PEER_FAILED_VERIFICATION) {
     /* A chain that does not reach a trusted CA ("SSL certificate problem:

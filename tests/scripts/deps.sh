@@ -18,6 +18,8 @@ if [ "$level" = test ] || [ "$level" = bench ]; then
   pkgs+=(iproute2)
   # tests/cli/realweb.sh counts how often the CA bundle is opened.
   pkgs+=(strace)
+  # tests/cli/proxies.sh: a real HTTP proxy (CONNECT too) and a SOCKS5 one.
+  pkgs+=(tinyproxy-bin microsocks)
   # tests/cli/install.sh links a program statically with `pkg-config
   # --static --libs afetch`, which names every library in the Libs.private
   # of libcurl.pc and libidn2.pc (libunistring); the -dev packages do not
