@@ -78,6 +78,28 @@ void af_xfer_pool_free(af_xfer_t *a)
   free(a->easy_pool);
   a->easy_pool = NULL;
   a->capeasy = 0;
+  /* Last: libcurl refuses to free a share that a handle still uses. */
+  if (a->share && curl_share_cleanup(a->share) == CURLSHE_OK)
+    a->share = NULL;
+}
+
+/* One TLS session cache for all handles: libcurl keeps sessions per easy
+ * handle, so without it a new connection resumes a session only when the
+ * same pooled handle made the last one to that host. The loop is the only
+ * thread that touches it (the threaded resolver does not), so no lock
+ * callbacks. NULL when out of memory: handles then keep their own. */
+static CURLSH *tls_share(af_xfer_t *a)
+{
+  if (!a->share) {
+    a->share = curl_share_init();
+    if (a->share &&
+        curl_share_setopt(a->share, CURLSHOPT_SHARE,
+                          CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+      curl_share_cleanup(a->share);
+      a->share = NULL;
+    }
+  }
+  return a->share;
 }
 
 /* Decides once, from the Content-Type, whether the body is worth keeping:
@@ -267,6 +289,9 @@ static CURLcode set_options(af_xfer_t *a, af_item_t *it, CURL *e,
    * passes from one URL to the next. */
   SET(CURLOPT_COOKIELIST, "ALL");
   SET(CURLOPT_USERAGENT, a->user_agent);
+  CURLSH *sh = tls_share(a);
+  if (sh)
+    SET(CURLOPT_SHARE, sh);
   if (a->hdr_list)
     SET(CURLOPT_HTTPHEADER, a->hdr_list);
   if (a->o->insecure) {

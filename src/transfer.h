@@ -37,6 +37,7 @@ typedef struct {
   af_item_t *flying; /* transfers handed to curl */
   CURL **easy_pool;
   size_t neasy, capeasy;
+  CURLSH *share; /* TLS sessions, shared by every handle (set_options) */
   af_xfer_ended_cb ended;
   af_xfer_connected_cb connected; /* optional */
   void *ud;
