@@ -291,6 +291,11 @@ AFETCH_API int afetch_add_input_fd(afetch_t *a, int fd, int close_fd);
  * and must not change until afetch_free: one list can feed several
  * engines without a copy each. */
 AFETCH_API int afetch_add_input_buf(afetch_t *a, const void *buf, size_t len);
+/* After a run that returned AFETCH_EIO: why the first input that failed
+ * did ("the gzip data is truncated ...", a read error), "" if none failed
+ * (owned by a). If input is not NULL it gets that input's place among all
+ * afetch_add_url and afetch_add_input_* calls, from 0. */
+AFETCH_API const char *afetch_input_error(const afetch_t *a, size_t *input);
 
 /* Starts the run on the loop. No result is delivered from inside this
  * call: the first ones come when the loop runs. When it fails, on_done is

@@ -275,6 +275,13 @@ AFETCH_API int afetch_add_input_buf(afetch_t *a, const void *buf, size_t len)
   return af_input_add_buf(&a->in, buf, len);
 }
 
+AFETCH_API const char *afetch_input_error(const afetch_t *a, size_t *input)
+{
+  if (input)
+    *input = a->in.err_input;
+  return a->in.errmsg;
+}
+
 AFETCH_API int afetch_start(afetch_t *a)
 {
   if (a->started)

@@ -89,6 +89,7 @@ static int inflate_some(af_gz_t *g, const char **out, size_t *len)
       if (inflateReset(&g->z) != Z_OK)
         return fail(g, AF_GZ_ECORRUPT);
       g->in_member = 1;
+      g->member_gave = 0;
     }
     g->z.next_out = (Bytef *)g->out;
     g->z.avail_out = (uInt)g->out_cap;
@@ -119,6 +120,7 @@ static int inflate_some(af_gz_t *g, const char **out, size_t *len)
       break;
     }
     if (got > 0) {
+      g->member_gave = 1;
       *out = g->out;
       *len = got;
       return AF_GZ_OUT;
@@ -180,6 +182,11 @@ int af_gz_end(af_gz_t *g, const char **out, size_t *len)
   if (g->mode == M_GZIP && g->in_member)
     return fail(g, AF_GZ_ETRUNCATED);
   return AF_GZ_NEED;
+}
+
+int af_gz_cut_short(const af_gz_t *g)
+{
+  return g->mode == M_GZIP && g->err != 0 && g->in_member && g->member_gave;
 }
 
 int af_gz_is_gzip(const af_gz_t *g)

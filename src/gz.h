@@ -28,6 +28,7 @@ typedef struct {
   z_stream z;         /* gzip only */
   int z_init;         /* inflateInit2 was called (needs inflateEnd) */
   int in_member;      /* inside a gzip member: its end not yet seen */
+  int member_gave;    /* that member gave bytes already */
   int drained;        /* the last inflate left no output behind */
   char *out;          /* output buffer (malloc), out_cap bytes */
   size_t out_cap;
@@ -52,6 +53,9 @@ int af_gz_pull(af_gz_t *g, const char **out, size_t *len);
  * what is still held (a lone first byte 0x1f of plain data) as AF_GZ_OUT,
  * then AF_GZ_NEED; AF_GZ_ETRUNCATED if the stream ended inside a member. */
 int af_gz_end(af_gz_t *g, const char **out, size_t *len);
+/* 1 when the stream stopped inside a gzip member (truncated, or corrupt
+ * in the middle): the last bytes it gave are cut short. */
+int af_gz_cut_short(const af_gz_t *g);
 /* 1 once gzip was recognised. */
 int af_gz_is_gzip(const af_gz_t *g);
 /* A sentence about the error that stopped the stream, "" if none. */

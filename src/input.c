@@ -37,7 +37,8 @@ struct af_source {
   int pending; /* read bytes not yet split: the window filled first */
   /* How many afetch_add_url URLs were added before this source. */
   size_t urls_before;
-  const char *mem; /* MEM: the caller's bytes, and how many are left */
+  size_t add_index; /* inputs added before this one (URLs and sources) */
+  const char *mem;  /* MEM: the caller's bytes, and how many are left */
   size_t mem_left;
 };
 
@@ -81,13 +82,22 @@ static void feed_urls(af_input_t *a)
   }
 }
 
-static void source_finish(af_input_t *a, af_source_t *s)
+/* failed: the source broke off. A last line without its newline is then
+ * cut short if the bytes stopped in the middle (a read error, a gzip
+ * stream cut inside a member): it is dropped, not fetched as another URL.
+ * After a whole member and then bytes that are not gzip it is a real last
+ * line, as zcat would print it. */
+static int source_finish(af_input_t *a, af_source_t *s, int failed)
 {
-  af_lines_finish(&a->lines, on_line, a);
+  int cut = failed && (!af_gz_is_gzip(&s->gz) || af_gz_cut_short(&s->gz));
+  int dropped = cut && a->lines.cur.len > 0;
+  if (!dropped)
+    af_lines_finish(&a->lines, on_line, a);
   a->line_base += a->lines.lineno;
   af_lines_free(&a->lines);
   af_lines_init(&a->lines, MAX_LINE);
   s->eof = 1;
+  return dropped;
 }
 
 static void source_destroy(af_source_t *s)
@@ -122,16 +132,27 @@ static void close_source(af_source_t *s)
   s->fd = -1;
 }
 
-/* This source is over, after a read error (failed) or at EOF: its last
- * line, its descriptor, then the next source. */
-static void source_done(af_input_t *a, af_source_t *s, int failed)
+/* This source is over, at EOF (why == NULL) or after a failure, said in
+ * why: its last line, its descriptor, then the next source. The first
+ * failure of the run is kept for afetch_input_error. */
+static void source_done(af_input_t *a, af_source_t *s, const char *why)
 {
-  if (failed)
-    a->error = 1;
   s->pending = 0;
-  source_finish(a, s);
+  int dropped = source_finish(a, s, why != NULL);
+  if (why && !a->error) {
+    a->error = 1;
+    a->err_input = s->add_index;
+    snprintf(a->errmsg, sizeof(a->errmsg), "%s%s", why,
+             dropped ? "; its last line, cut short, was not fetched" : "");
+  }
   close_source(s);
   source_next(a);
+}
+
+/* Why the gzip decoder stopped, or why a read failed (a libuv error). */
+static const char *gz_why(const af_source_t *s)
+{
+  return af_gz_message(&s->gz);
 }
 
 /* EOF: what the gzip decoder still holds goes to the splitter first; a
@@ -145,7 +166,7 @@ static void source_eof(af_input_t *a, af_source_t *s)
     af_lines_feed(&a->lines, p, n, on_line, a);
     rc = af_gz_end(&s->gz, &p, &n);
   }
-  source_done(a, s, rc < 0);
+  source_done(a, s, rc < 0 ? gz_why(s) : NULL);
 }
 
 /* Splits the bytes read last, inflated if the source is gzip, while the
@@ -197,7 +218,7 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
     if (n == UV_EOF)
       source_eof(a, s);
     else
-      source_done(a, s, 1);
+      source_done(a, s, rc < 0 ? gz_why(s) : uv_strerror((int)n));
   }
   /* The chunk libuv reads into must not be overwritten while bytes of it
    * are pending. */
@@ -226,7 +247,7 @@ static void on_fs_read(uv_fs_t *req)
     af_gz_push(&s->gz, s->chunk, (size_t)n);
     int rc = drain(a, s);
     if (rc < 0)
-      source_done(a, s, 1);
+      source_done(a, s, gz_why(s));
     else if (rc == 0 && !window_full(a))
       issue_fs_read(s);
   }
@@ -234,7 +255,7 @@ static void on_fs_read(uv_fs_t *req)
     source_eof(a, s);
   }
   else {
-    source_done(a, s, 1);
+    source_done(a, s, uv_strerror((int)n));
   }
   a->wake(a->ud);
 }
@@ -245,9 +266,10 @@ static void issue_fs_read(af_source_t *s)
     return;
   uv_buf_t b = uv_buf_init(s->chunk, CHUNK);
   s->req.data = s;
-  if (uv_fs_read(s->in->loop, &s->req, s->fd, &b, 1, s->offset, on_fs_read) !=
-      0) {
-    source_done(s->in, s, 1);
+  int rc =
+      uv_fs_read(s->in->loop, &s->req, s->fd, &b, 1, s->offset, on_fs_read);
+  if (rc != 0) {
+    source_done(s->in, s, uv_strerror(rc));
     return;
   }
   s->reading = 1;
@@ -296,7 +318,7 @@ static void feed_mem(af_input_t *a, af_source_t *s)
     s->mem_left -= n;
     int rc = drain(a, s);
     if (rc < 0) {
-      source_done(a, s, 1);
+      source_done(a, s, gz_why(s));
       return;
     }
     if (rc > 0)
@@ -311,7 +333,7 @@ static void resume_source(af_input_t *a, af_source_t *s)
   if (s->pending) {
     int rc = drain(a, s);
     if (rc < 0)
-      source_done(a, s, 1);
+      source_done(a, s, gz_why(s));
     if (rc != 0)
       return;
   }
@@ -323,12 +345,11 @@ static void resume_source(af_input_t *a, af_source_t *s)
     feed_mem(a, s);
     return;
   }
-  if (!s->open && open_stream(a, s) != 0) {
-    source_done(a, s, 1);
-    return;
-  }
-  if (uv_read_start((uv_stream_t *)&s->h, on_alloc, on_read) != 0) {
-    source_done(a, s, 1);
+  int rc = s->open ? 0 : open_stream(a, s);
+  if (rc == 0)
+    rc = uv_read_start((uv_stream_t *)&s->h, on_alloc, on_read);
+  if (rc != 0) {
+    source_done(a, s, uv_strerror(rc));
     return;
   }
   s->reading = 1;
@@ -355,6 +376,7 @@ static void source_append(af_input_t *a, af_source_t *s)
 {
   s->in = a;
   s->urls_before = a->nurls;
+  s->add_index = a->nadds++;
   if (a->src_tail)
     a->src_tail->next = s;
   else
@@ -419,6 +441,7 @@ int af_input_add_url(af_input_t *a, const char *url, size_t len)
   memcpy(u, url, len);
   u[len] = '\0';
   a->urls[a->nurls++] = u;
+  a->nadds++;
   return 0;
 }
 

@@ -29,7 +29,10 @@ typedef struct {
   af_lines_t lines;
   uint64_t line_base;
   int eof;
-  int error; /* a source failed to read: AFETCH_EIO at the end */
+  int error;        /* a source failed to read: AFETCH_EIO at the end */
+  size_t nadds;     /* inputs added: URLs and sources */
+  size_t err_input; /* the first that failed, counted as nadds was */
+  char errmsg[192]; /* why, a sentence, "" while none failed */
   af_input_line_cb line;
   af_input_room_cb room;
   af_input_wake_cb wake;

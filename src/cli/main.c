@@ -136,6 +136,7 @@ static int is_url_arg(const char *arg)
 typedef struct {
   int fd;
   const char *url;
+  const char *name; /* for messages: the argument, or "stdin" */
 } input_t;
 
 /* "example.com" or "example.com/a": what a curl user types for a URL. A
@@ -159,7 +160,9 @@ static int open_input(const char *path, input_t *in)
 {
   in->fd = -1;
   in->url = NULL;
+  in->name = path;
   if (strcmp(path, "-") == 0) {
+    in->name = "stdin";
     in->fd = STDIN_FILENO;
     return 0;
   }
@@ -358,6 +361,9 @@ static int read_all(int fd, membuf_t *m)
 
 #define RUN_SETUP_FAILED (-1000) /* afetch_new or an input was refused */
 
+/* Why an input failed, for the message at the end (run_engine). */
+static char g_input_err[512] = "reading the input failed";
+
 /* One engine over the inputs (from memory where mem[i].used): returns
  * afetch_run's status, or RUN_SETUP_FAILED after saying why. */
 static int run_engine(cli_args_t *args, const afetch_callbacks_t *cb,
@@ -401,6 +407,13 @@ static int run_engine(cli_args_t *args, const afetch_callbacks_t *cb,
 
   rc = afetch_run(a);
   *interrupted |= afetch_interrupted(a);
+  if (rc == AFETCH_EIO) {
+    size_t k = 0;
+    const char *why = afetch_input_error(a, &k);
+    snprintf(g_input_err, sizeof(g_input_err), "reading %s failed%s%s",
+             k < (size_t)nins ? ins[k].name : "the input", *why ? ": " : "",
+             why);
+  }
   sa.sa_handler = SIG_DFL;
   sigaction(SIGINT, &sa, NULL);
   g_engine = NULL;
@@ -434,7 +447,7 @@ int main(int argc, char **argv)
   input_t ins[args.ninputs > 0 ? args.ninputs : 1];
   int nins = 0;
   if (args.ninputs == 0)
-    ins[nins++] = (input_t){.fd = STDIN_FILENO};
+    ins[nins++] = (input_t){.fd = STDIN_FILENO, .name = "stdin"};
   for (int i = 0; i < args.ninputs; i++) {
     if (open_input(args.inputs[i], &ins[nins]) != 0) {
       close_inputs(ins, nins);
@@ -554,7 +567,7 @@ int main(int argc, char **argv)
     status = 130;
   }
   else if (rc == AFETCH_EIO) {
-    fprintf(stderr, "afetch: reading the input failed\n");
+    fprintf(stderr, "afetch: %s\n", g_input_err);
     status = 2;
   }
   else if (rc != 0) {

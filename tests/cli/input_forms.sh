@@ -106,8 +106,8 @@ rc=0
 "$AFETCH" --json --no-summary "$tmp/bad.gz" "$tmp/after.txt" \
   >"$tmp/bad.json" 2>"$tmp/bad.err" || rc=$?
 assert_eq "$rc" 2 "exit status for a corrupt gzip input"
-grep -q "reading the input failed" "$tmp/bad.err" ||
-  fail "no word about the input: $(cat "$tmp/bad.err")"
+grep -qF "afetch: reading $tmp/bad.gz failed: the gzip data is corrupt" \
+  "$tmp/bad.err" || fail "no word about the input: $(cat "$tmp/bad.err")"
 assert_eq "$(jq -s length "$tmp/bad.json")" "$((a_lines + 1))" \
   "results of the good member and of the next file"
 assert_eq "$(jq -r 'select(.url | endswith("/after-bad")) | .status' \
@@ -124,6 +124,39 @@ rc=0
   2>"$tmp/cut.err" || rc=$?
 assert_eq "$rc" 2 "exit status for a truncated gzip input"
 check_run "$tmp/cut.json" "truncated"
+grep -qF "afetch: reading $tmp/cut.gz failed: the gzip data is truncated" \
+  "$tmp/cut.err" || fail "truncated: no word about it: $(cat "$tmp/cut.err")"
+# Cut in the middle of the data, inside a line: that line is cut short, so
+# it is not fetched (it would be a URL the list never held); every whole
+# line before it is. Lines of 500 bytes, so the cut falls inside one
+# (checked: the bytes zlib gives back do not end with a newline).
+for i in $(seq 400); do
+  printf '%s/page/mid%d?%0480d\n' "$AF_BASE" "$i" 0
+done >"$tmp/long.txt"
+gzip -1 -n -c "$tmp/long.txt" >"$tmp/long.gz"
+size=$(stat -c %s "$tmp/long.gz")
+head -c $((size / 2)) "$tmp/long.gz" >"$tmp/mid.gz"
+python3 -c 'import sys, zlib
+d = zlib.decompressobj(31).decompress(open(sys.argv[1], "rb").read())
+sys.exit(0 if d and not d.endswith(b"\n") else 1)' "$tmp/mid.gz" ||
+  fail "the cut did not fall inside a line"
+whole=$(python3 -c 'import sys, zlib
+print(zlib.decompressobj(31).decompress(open(sys.argv[1], "rb").read())
+      .count(b"\n"))' "$tmp/mid.gz")
+af_reset
+rc=0
+"$AFETCH" --json --no-summary "$tmp/mid.gz" >"$tmp/mid.json" \
+  2>"$tmp/mid.err" || rc=$?
+assert_eq "$rc" 2 "exit status for a gzip input cut mid-line"
+assert_eq "$(jq -s length "$tmp/mid.json")" "$whole" \
+  "cut mid-line: a result per whole line"
+assert_eq "$(af_stat requests_total)" "$whole" \
+  "cut mid-line: requests the server saw"
+assert_eq "$(af_log | awk '{ print $2 }' | grep -cvxF -f <(sed 's|^[^/]*//[^/]*||' \
+  "$tmp/long.txt") || true)" 0 "cut mid-line: no request for a URL the list lacks"
+grep -qF "the gzip data is truncated (the stream ended inside a member); its \
+last line, cut short, was not fetched" "$tmp/mid.err" ||
+  fail "cut mid-line: no word about it: $(cat "$tmp/mid.err")"
 
 # 6. A gzip bomb: a million identical invalid lines inflate from about
 # 20 KB (one read) into 14 MB and a million results. Read paced by the
