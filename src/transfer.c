@@ -775,6 +775,11 @@ static void explain_error(af_xfer_t *a, af_item_t *it, CURLcode res)
   }
   if (by_proxy && !says_proxy(it->error ? it->error : ""))
     prefix = "proxy: ";
+  /* No CA store at all (a minimal system without ca-certificates):
+   * libcurl names only the file it could not load. */
+  if (res == CURLE_SSL_CACERT_BADFILE)
+    hint = "; no CA certificates to verify with: install ca-certificates, "
+           "or give --cacert FILE";
   if (res == CURLE_PEER_FAILED_VERIFICATION) {
     /* A chain that does not reach a trusted CA ("SSL certificate problem:
      * unable to get local issuer certificate") is fixed with that CA; a

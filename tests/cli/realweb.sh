@@ -52,6 +52,17 @@ SSL_CERT_DIR=/etc/ssl/certs "$AFETCH" --json --no-summary \
   https://h3.test/small >"$tmp/noca.json" &&
   fail "an empty --cacert verified h3.test"
 assert_eq "$(jq -r .error_kind "$tmp/noca.json")" tls "empty bundle: tls"
+# No CA store at all, as on a minimal system without ca-certificates (an
+# empty /etc/ssl/certs in a mount namespace of its own): the error says
+# what to install or give.
+mkdir -p "$tmp/nocerts"
+unshare --mount sh -c 'mount --bind "$1" /etc/ssl/certs && shift && exec "$@"' \
+  sh "$tmp/nocerts" "$AFETCH" --json --no-summary https://h3.test/small \
+  >"$tmp/nostore.json" && fail "https verified without any CA store"
+jq -e '.error_kind == "tls" and
+  (.error | endswith("install ca-certificates, or give --cacert FILE"))' \
+  "$tmp/nostore.json" >/dev/null ||
+  fail "no CA store: $(jq -c '[.error_kind, .error]' "$tmp/nostore.json")"
 
 # --- JSON ip and server (nginx) --------------------------------------------
 "$AFETCH" --json --no-summary https://h7.test/small >"$tmp/peer.json" ||
