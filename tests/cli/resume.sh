@@ -153,6 +153,24 @@ cmp -s "$f" "$d/full.jsonl" || fail "a complete file changed"
 grep -q "resumed: $((N - 2)) lines already done" "$d/noop.err" ||
   fail "summary: $(cat "$d/noop.err")"
 
+# One write(2) per result, each a whole line: a SIGKILL between two writes
+# leaves whole lines, and one during a write at most that line torn.
+if command -v strace >/dev/null &&
+  strace -f -qq -o /dev/null true 2>/dev/null; then
+  for i in $(seq 20); do echo "$AF_BASE/page/$i"; done >"$d/w.txt"
+  strace -f -qq -e trace=write -o "$d/strace.txt" \
+    "$AFETCH" --resume "$d/w.jsonl" "$d/w.txt" 2>/dev/null
+  writes=$(grep -cE '^[0-9]+ +write\(1, "\{\\"line\\":' "$d/strace.txt" || true)
+  assert_eq "$writes" 20 "write(2)s of result lines"
+  assert_eq "$(grep -cE '^[0-9]+ +write\(1,' "$d/strace.txt")" 20 \
+    "write(2)s to the file"
+  assert_eq "$(grep -E '^[0-9]+ +write\(1,' "$d/strace.txt" |
+    awk '{n += $NF} END {print n}')" "$(stat -c %s "$d/w.jsonl")" \
+    "the writes are the file"
+else
+  echo "note: no usable strace, the writes per line are not counted"
+fi
+
 # ---------------------------------------------------------------------------
 # SIGINT: the cancelled results are fetched again, and only they. Lines
 # 1-10 answer at once, 11-14 take 30 s.
