@@ -122,10 +122,10 @@ static void test_torn(void **st)
 {
   (void)st;
   static const char *const tails[] = {
-      "{\"line\":3,\"url\":\"ht",           /* cut mid-write */
-      "{\"line\":3,\"url\":\"u\"",          /* cut before the brace */
-      "{\"line\":3,\"url\":\"u\"}",         /* whole, but no newline */
-      "\0\0\0\0",                           /* zeros of a lost block */
+      "{\"line\":3,\"url\":\"ht",             /* cut mid-write */
+      "{\"line\":3,\"url\":\"u\"",            /* cut before the brace */
+      "{\"line\":3,\"url\":\"u\"}",           /* whole, but no newline */
+      "\0\0\0\0",                             /* zeros of a lost block */
       "{\"line\":3,\"url\":\"u\",\"x\":1.}\n" /* bad number, newline */
   };
   for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
@@ -244,9 +244,9 @@ static void test_json_forms(void **st)
   uint64_t keep_end = 0, drops = 0;
   f = fopen(path, "r");
   assert_non_null(f);
-  assert_int_equal(cli_resume_scan(&r, fileno(f), -1, &keep_end, &drops, err,
-                                   sizeof(err)),
-                   0);
+  assert_int_equal(
+      cli_resume_scan(&r, fileno(f), -1, &keep_end, &drops, err, sizeof(err)),
+      0);
   fclose(f);
   assert_int_equal(r.kept, 2);
   assert_int_equal(drops, 0);
@@ -277,9 +277,9 @@ static void test_locked(void **st)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_kinds),      cmocka_unit_test(test_all_kept),
-      cmocka_unit_test(test_torn),       cmocka_unit_test(test_rewrite),
-      cmocka_unit_test(test_refused),    cmocka_unit_test(test_json_forms),
+      cmocka_unit_test(test_kinds),   cmocka_unit_test(test_all_kept),
+      cmocka_unit_test(test_torn),    cmocka_unit_test(test_rewrite),
+      cmocka_unit_test(test_refused), cmocka_unit_test(test_json_forms),
       cmocka_unit_test(test_locked),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
