@@ -47,7 +47,7 @@ _afetch()
       fi
       return
       ;;
-    -o | --output | --cacert)
+    -o | --output | --cacert | --resume)
       if declare -F _filedir >/dev/null 2>&1; then
         _filedir
       else
@@ -61,6 +61,14 @@ _afetch()
       else
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       fi
+      return
+      ;;
+    --redo)
+      # A comma list: complete its last name, keeping the ones before.
+      local pre=${cur%"${cur##*,}"}
+      mapfile -t COMPREPLY < <(compgen -P "$pre" -W "all invalid_url scheme dns connect tls
+        timeout redirects protocol recv resource other cancelled host_skipped" \
+        -- "${cur##*,}")
       return
       ;;
     -c | --concurrency | --per-host | --rate | --retries | --shard | \
@@ -80,7 +88,8 @@ _afetch()
       --shard --timeout --connect-timeout --max-redirs --no-follow
       -A --user-agent -H --header -k --insecure --cacert --capath -x --proxy
       --noproxy --http1.1 --http2 -I --head-only --save-dir --max-size
-      --default-scheme -o --output --json --order --snippet-len -q --quiet
+      --default-scheme -o --output --resume --redo --json --order
+      --snippet-len -q --quiet
       --no-summary --progress --no-progress --color --waterfall --fail
       -h --help -V --version'
     mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")

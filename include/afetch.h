@@ -148,6 +148,8 @@ typedef struct {
    * may count under two limits. Zero for SEQUENTIAL runs (docs/API.md). */
   uint64_t limit_held[AFETCH_LIMIT_COUNT];
   double limit_wait_ms[AFETCH_LIMIT_COUNT];
+  /* Added later: a caller built before it reads the fields above only. */
+  uint64_t skipped; /* lines skip_line said were done: not in urls */
 } afetch_summary_t;
 
 typedef struct {
@@ -240,6 +242,13 @@ typedef struct {
   unsigned max_host_errors; /* consecutive dns/connect/tls/timeout failures
                              * on a host before its other URLs end as
                              * host_skipped; 0 = never (20) */
+  /* Resume: lines an earlier run already finished. Asked once for every
+   * URL line (blank lines and comments are not asked), before it is parsed
+   * or sharded, with its line number; non-zero skips the line: no request,
+   * no result, counted in the summary's skipped. skip_ud is the caller's
+   * and must live until afetch_free. NULL: no line is skipped. */
+  int (*skip_line)(void *ud, uint64_t line);
+  void *skip_ud;
 } afetch_options_t;
 
 /* Fills every field with its default and o->size with size: the first

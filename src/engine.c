@@ -18,6 +18,11 @@ static void on_line(void *ud, const char *line, size_t len, uint64_t lineno,
   afetch_t *a = ud;
   if (a->stopping || a->fatal)
     return;
+  /* Before any parsing: a resumed run passes millions of done lines. */
+  if (a->o.skip_line && a->o.skip_line(a->o.skip_ud, lineno)) {
+    a->n_skipped++;
+    return;
+  }
   af_item_t *it = calloc(1, sizeof(*it));
   if (!it) {
     a->fatal = AFETCH_ENOMEM;
@@ -314,6 +319,7 @@ static void fill_summary(afetch_t *a, afetch_summary_t *s)
   s->lat_max = (double)af_hist_quantile(&a->hist, 1) / 1000.0;
   s->interrupted = a->interrupted;
   s->input_unread = a->input_unread;
+  s->skipped = a->n_skipped;
   for (int i = 0; i < AFETCH_LIMIT_COUNT; i++) {
     s->limit_held[i] = a->sched.limit_held[i];
     s->limit_wait_ms[i] = (double)a->sched.limit_wait_ns[i] / 1e6;
@@ -355,7 +361,7 @@ int af_engine_run_begin(afetch_t *a)
   }
   a->next_seq = a->next_emit = 0;
   a->n_done = a->n_ok = a->n_failed = a->n_http_err = a->n_bytes = 0;
-  a->n_read = a->n_cancelled = 0;
+  a->n_read = a->n_cancelled = a->n_skipped = 0;
   af_sched_run_begin(&a->sched, concurrency, seq ? 1 : a->o.per_host, a->o.rate,
                      seq, a->order_input, a->window, uv_hrtime());
   af_sched_politeness(&a->sched, (uint64_t)a->o.host_delay_ms * 1000000,

@@ -67,6 +67,8 @@ struct afetch {
   af_hist_t hist;
   uint64_t n_done, n_ok, n_failed, n_http_err, n_bytes, n_read;
   uint64_t n_cancelled;
+  /* Lines o.skip_line said were done. */
+  uint64_t n_skipped;
   int input_unread; /* the stop came before the input's end */
 
   uv_async_t stop_async;

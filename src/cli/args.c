@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "args.h"
+#include "resume.h"
 
 void cli_usage_short(FILE *f)
 {
@@ -84,6 +86,16 @@ void cli_usage(FILE *f)
       "\n"
       "Output:\n"
       "  -o, --output FILE        results to FILE instead of stdout\n"
+      "      --resume FILE        go on from FILE, the --json output of an "
+      "earlier\n"
+      "                           run on the same input: lines with a result "
+      "there\n"
+      "                           are skipped, the others appended (implies "
+      "--json)\n"
+      "      --redo KINDS         with --resume: fetch these error kinds "
+      "again too,\n"
+      "                           e.g. timeout,dns,connect, or all "
+      "(cancelled always)\n"
       "      --json               JSON Lines, one object per URL\n"
       "      --order ORDER        completion (default) or input\n"
       "      --snippet-len N      characters of snippet (160)\n"
@@ -139,6 +151,8 @@ enum {
   OPT_HOST_DELAY,
   OPT_MAX_RETRY_AFTER,
   OPT_MAX_HOST_ERRORS,
+  OPT_RESUME,
+  OPT_REDO,
 };
 
 static const struct option longopts[] = {
@@ -174,6 +188,8 @@ static const struct option longopts[] = {
     {"head-only", no_argument, NULL, 'I'},
     {"save-dir", required_argument, NULL, OPT_SAVE_DIR},
     {"output", required_argument, NULL, 'o'},
+    {"resume", required_argument, NULL, OPT_RESUME},
+    {"redo", required_argument, NULL, OPT_REDO},
     {"cacert", required_argument, NULL, OPT_CACERT},
     {"capath", required_argument, NULL, OPT_CAPATH},
     {"proxy", required_argument, NULL, 'x'},
@@ -348,6 +364,39 @@ static int parse_size(const char *s, uint64_t *out)
   return 0;
 }
 
+/* --resume writes JSON Lines to its FILE and nowhere else; -o may only
+ * name that same file. */
+static int resume_conflicts(cli_args_t *c, int cmp)
+{
+  if (c->redo_set && !c->resume) {
+    fprintf(stderr, "afetch: --redo needs --resume FILE\n");
+    return 2;
+  }
+  if (!c->resume)
+    return 0;
+  if (cmp || c->plan) {
+    fprintf(stderr, "afetch: --resume and %s exclude each other\n",
+            cmp ? "--compare" : "--plan");
+    return 2;
+  }
+  if (c->output) {
+    struct stat a, b;
+    int same = strcmp(c->output, c->resume) == 0 ||
+               (stat(c->output, &a) == 0 && stat(c->resume, &b) == 0 &&
+                a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+    if (!same) {
+      fprintf(stderr,
+              "afetch: -o '%s' and --resume '%s': --resume appends the "
+              "results to its own FILE\n",
+              c->output, c->resume);
+      return 2;
+    }
+    c->output = NULL;
+  }
+  c->json = 1;
+  return 0;
+}
+
 int cli_args_parse(cli_args_t *c, int argc, char **argv)
 {
   memset(c, 0, sizeof(*c));
@@ -504,6 +553,24 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
       /* "-o -" is stdout, as in curl. */
       c->output = strcmp(optarg, "-") == 0 ? NULL : optarg;
       break;
+    case OPT_RESUME:
+      if (!*optarg || strcmp(optarg, "-") == 0)
+        return bad("--resume", optarg, "expected the name of a file");
+      c->resume = optarg;
+      break;
+    case OPT_REDO: {
+      char kind[64], all[512], why[700];
+      if (cli_resume_parse_kinds(optarg, &c->redo_mask, kind, sizeof(kind))) {
+        cli_resume_kind_list(all, sizeof(all));
+        snprintf(why, sizeof(why),
+                 "unknown error kind '%s'; expected a comma-separated list "
+                 "of %s, or all",
+                 kind, all);
+        return bad("--redo", optarg, why);
+      }
+      c->redo_set = 1;
+      break;
+    }
     case OPT_CACERT:
       c->o.cacert = optarg;
       c->cacert_from = "--cacert";
@@ -556,6 +623,8 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
     fprintf(stderr, "afetch: --sequential and --compare exclude each other\n");
     return 2;
   }
+  if (resume_conflicts(c, cmp) != 0)
+    return 2;
   c->compare = cmp;
   c->o.mode = cmp || seq ? AFETCH_MODE_SEQUENTIAL : AFETCH_MODE_CONCURRENT;
   if (c->nheaders)

@@ -24,6 +24,9 @@ typedef struct {
   const char *output;      /* -o FILE: results there instead of stdout */
   const char *cacert_from; /* "--cacert" or the variable that set it */
   const char *capath_from;
+  const char *resume; /* --resume FILE: skip its lines, append to it */
+  uint64_t redo_mask; /* --redo KINDS: bit k, error kind k */
+  int redo_set;
 } cli_args_t;
 
 /* Parses argv. Returns 0 to go on, 1 when --help or --version printed and

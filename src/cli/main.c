@@ -17,6 +17,7 @@
 #include "heap.h"
 #include "output.h"
 #include "plan.h"
+#include "resume.h"
 #include "waterfall.h"
 
 static afetch_t *g_engine;
@@ -256,8 +257,10 @@ static int check_save_dir(const char *path)
   return 0;
 }
 
-/* -o FILE must not be one of the inputs: opening it truncates it. */
-static int output_is_input(const char *out, const input_t *in, int n)
+/* -o FILE must not be one of the inputs: opening it truncates it (and
+ * --resume would rewrite it). */
+static int output_is_input(const char *opt, const char *out, const input_t *in,
+                           int n)
 {
   struct stat so, si;
   if (stat(out, &so) != 0)
@@ -266,9 +269,9 @@ static int output_is_input(const char *out, const input_t *in, int n)
     if (in[i].fd >= 0 && fstat(in[i].fd, &si) == 0 && si.st_dev == so.st_dev &&
         si.st_ino == so.st_ino && S_ISREG(si.st_mode)) {
       fprintf(stderr,
-              "afetch: -o '%s' is also an input: it would be "
+              "afetch: %s '%s' is also an input: it would be "
               "emptied before it is read\n",
-              out);
+              opt, out);
       return 1;
     }
   return 0;
@@ -300,17 +303,35 @@ static int check_trust(const cli_args_t *c)
 
 /* Every output path is checked before anything is created, and -o FILE is
  * opened (and emptied) last, so a bad path costs no run and no file. */
-static int prepare_outputs(const cli_args_t *c, const input_t *in, int n)
+static int prepare_outputs(const cli_args_t *c, const input_t *in, int n,
+                           cli_resume_t *resume)
 {
   if (c->waterfall && check_out_file("--waterfall", c->waterfall) != 0)
     return -1;
   if (c->o.output_dir && check_save_dir(c->o.output_dir) != 0)
     return -1;
   if (c->output && (check_out_file("-o", c->output) != 0 ||
-                    output_is_input(c->output, in, n)))
+                    output_is_input("-o", c->output, in, n)))
+    return -1;
+  if (c->resume && (check_out_file("--resume", c->resume) != 0 ||
+                    output_is_input("--resume", c->resume, in, n)))
     return -1;
   if (c->o.output_dir && mkdir(c->o.output_dir, 0777) != 0 && errno != EEXIST)
     return path_error("--save-dir", c->o.output_dir, errno);
+  if (c->resume) {
+    char err[512];
+    resume->redo_mask = c->redo_mask;
+    int fd = cli_resume_open(resume, c->resume, err, sizeof(err));
+    if (fd < 0) {
+      fprintf(stderr, "afetch: --resume '%s': %s\n", c->resume, err);
+      return -1;
+    }
+    int rc = dup2(fd, STDOUT_FILENO);
+    int e = errno;
+    close(fd);
+    if (rc < 0)
+      return path_error("--resume", c->resume, e);
+  }
   if (c->output) {
     int fd = open(c->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0)
@@ -473,10 +494,17 @@ int main(int argc, char **argv)
     afetch_global_cleanup();
     return rc;
   }
-  if (check_trust(&args) != 0 || prepare_outputs(&args, ins, nins) != 0) {
+  static cli_resume_t resume;
+  if (check_trust(&args) != 0 ||
+      prepare_outputs(&args, ins, nins, &resume) != 0) {
     close_inputs(ins, nins);
+    cli_resume_free(&resume);
     cli_args_free(&args);
     return 2;
+  }
+  if (args.resume) {
+    args.o.skip_line = cli_resume_done;
+    args.o.skip_ud = &resume;
   }
 
   if (afetch_global_init() != 0) {
@@ -485,6 +513,8 @@ int main(int argc, char **argv)
   }
   static app_t app;
   cli_out_init(&app.out, &args);
+  if (args.resume)
+    app.out.resume = &resume;
   if (args.waterfall) {
     app.wf = cli_wf_new(&args.o);
     if (!app.wf) {
@@ -579,6 +609,7 @@ int main(int argc, char **argv)
     status = 1;
   }
   cli_out_free(&app.out);
+  cli_resume_free(&resume);
   cli_args_free(&args);
   afetch_global_cleanup();
   return status;

@@ -176,11 +176,30 @@ static void text_line(cli_out_t *o, const afetch_result_t *r)
   fputc('\n', o->out);
 }
 
+/* One write(2) for a whole line where it can: O_APPEND places it at the
+ * end of the file in one piece. */
+static void write_line(cli_out_t *o, size_t len)
+{
+  const char *p = o->buf;
+  while (len > 0) {
+    ssize_t w = write(STDOUT_FILENO, p, len);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0) {
+      o->write_error = errno;
+      return;
+    }
+    p += w;
+    len -= (size_t)w;
+  }
+}
+
 static void json_line(cli_out_t *o, const afetch_result_t *r)
 {
   size_t need = afetch_result_json(r, o->buf, o->cap);
-  if (need + 1 > o->cap) {
-    size_t cap = need + 1 + 256;
+  /* Room for the newline too, for write_line. */
+  if (need + 2 > o->cap) {
+    size_t cap = need + 2 + 256;
     char *b = realloc(o->buf, cap);
     if (!b) {
       fprintf(stderr, "afetch: out of memory formatting a result\n");
@@ -189,6 +208,11 @@ static void json_line(cli_out_t *o, const afetch_result_t *r)
     o->buf = b;
     o->cap = cap;
     afetch_result_json(r, o->buf, o->cap);
+  }
+  if (o->resume) {
+    o->buf[need] = '\n';
+    write_line(o, need + 1);
+    return;
   }
   fwrite(o->buf, 1, need, o->out);
   fputc('\n', o->out);
@@ -218,7 +242,8 @@ void cli_out_result(cli_out_t *o, const afetch_result_t *r)
   tally_result(o, r);
   if (o->on_result_hook)
     o->on_result_hook(r, o->hook_ud);
-  if (o->args->quiet || o->write_error)
+  /* -q silences the terminal; --resume's results are its checkpoint. */
+  if ((o->args->quiet && !o->resume) || o->write_error)
     return;
   if (o->same_screen)
     cli_out_clear_progress(o);
@@ -300,6 +325,25 @@ static void print_stop(const cli_out_t *o, const afetch_summary_t *s,
           s->input_unread ? ", input not fully read" : "");
 }
 
+/* What --resume found in its file before the run. */
+static void print_resumed(const cli_out_t *o, const afetch_summary_t *s)
+{
+  const cli_resume_t *r = o->resume;
+  fprintf(stderr, "  resumed: %llu %s already done in %s",
+          (unsigned long long)s->skipped, plural(s->skipped, "line", "lines"),
+          o->args->resume);
+  if (r->redone)
+    fprintf(stderr, ", %llu %s to fetch again (cancelled or --redo)",
+            (unsigned long long)r->redone,
+            plural(r->redone, "result", "results"));
+  if (r->dups)
+    fprintf(stderr, ", %llu duplicate %s removed", (unsigned long long)r->dups,
+            plural(r->dups, "result", "results"));
+  if (r->torn)
+    fputs(", a torn last line removed", stderr);
+  fputc('\n', stderr);
+}
+
 void cli_out_summary(cli_out_t *o, const afetch_summary_t *s)
 {
   int run = s->run == 1 ? 1 : 0;
@@ -328,6 +372,8 @@ void cli_out_summary(cli_out_t *o, const afetch_summary_t *s)
     fprintf(stderr, ", %llu cancelled", (unsigned long long)cancelled);
   fprintf(stderr, " in %.3f s (%.1f req/s), %s\n", s->wall_ms / 1000, s->rps,
           b);
+  if (o->resume)
+    print_resumed(o, s);
   if (s->succeeded > 0)
     fprintf(stderr,
             "  latency: min %.1f ms, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, "

@@ -7,6 +7,7 @@
 
 #include "afetch.h"
 #include "args.h"
+#include "resume.h"
 
 /* One run's results by outcome: ok is 2xx/3xx, failed has no response. */
 typedef struct {
@@ -28,6 +29,9 @@ typedef struct {
   cli_tally_t tally[2];         /* per run, for its summary */
   double wall[2];
   int runs;
+  /* --resume: each JSON line goes to stdout in one write(2), with no
+   * stdio buffer holding several, so a kill loses at most that line. */
+  const cli_resume_t *resume;
   void (*on_result_hook)(const afetch_result_t *r, void *ud);
   void *hook_ud;
 } cli_out_t;
