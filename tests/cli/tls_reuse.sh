@@ -78,16 +78,25 @@ assert_le "$(conns)" 2 "HTTP/2: connections for 1000 URLs on one host"
 assert_eq "$(requests)" 1000 "HTTP/1.1: requests nginx served"
 assert_le "$(conns)" 12 "HTTP/1.1: connections for 1000 URLs at --per-host 6"
 
-# The second server closes each connection after 10 requests: 300 URLs
-# need at least 30 connections; all but the first few (before any session
-# exists) resume.
-sed 's/h1\.test/h2.test/; 300q' "$tmp/one.txt" >"$tmp/closing.txt"
+# The second server closes each connection after 10 requests: 200 URLs
+# need at least 20 connections. One at a time (--per-host 1), each new
+# connection starts after the last one got its session ticket, so every
+# one but the first resumes. With 6 at a time, the connections opened
+# before any ticket arrived cannot, and how many those are depends on the
+# machine's load: at least a quarter of the others must still resume.
+sed 's/h1\.test/h2.test/; 200q' "$tmp/one.txt" >"$tmp/closing.txt"
+: >"$tmp/logs/access.log"
+"$AFETCH" -c 50 --per-host 1 -q --no-summary "$tmp/closing.txt" ||
+  fail "keepalive_requests 10 run failed"
+assert_eq "$(requests)" 200 "closing server: requests"
+all=$(conns) resumed=$(conns r)
+assert_ge "$all" 20 "closing server: connections (10 requests each)"
+assert_ge "$resumed" $((all - 1)) \
+  "closing server, one at a time: connections that resumed (of $all)"
 : >"$tmp/logs/access.log"
 "$AFETCH" -c 50 --per-host 6 -q --no-summary "$tmp/closing.txt" ||
-  fail "keepalive_requests 10 run failed"
-assert_eq "$(requests)" 300 "closing server: requests"
+  fail "keepalive_requests 10 run failed, --per-host 6"
 all=$(conns) resumed=$(conns r)
-assert_ge "$all" 30 "closing server: connections (10 requests each)"
-assert_ge "$resumed" $((all - 12)) \
-  "closing server: connections that resumed the TLS session (of $all)"
+assert_ge "$resumed" $(((all - 6) / 4)) \
+  "closing server, 6 at a time: connections that resumed (of $all)"
 pass
