@@ -29,11 +29,12 @@ typedef struct {
   const char *user_agent;
   struct curl_slist *hdr_list;
   const char *cacert, *capath, *proxy, *noproxy;
-  struct curl_slist *pins; /* --resolve, for a transfer without its own */
-  int output_dirfd;        /* -o DIR, or -1 */
-  unsigned concurrency;    /* of this run */
-  int concurrent;          /* this run is not one at a time */
+  int output_dirfd;     /* -o DIR, or -1 */
+  unsigned concurrency; /* of this run */
+  int concurrent;       /* this run is not one at a time */
   af_curlev_t *ev;
+  /* --resolve, for a transfer without its own. */
+  struct curl_slist *pins;
 
   af_item_t *flying; /* transfers handed to curl */
   CURL **easy_pool;
