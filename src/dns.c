@@ -136,11 +136,29 @@ static int channel(af_dns_t *d)
   uint64_t ms = d->timeout_ns / 1000000;
   opt.timeout = (int)(ms < 1000 ? (ms ? ms : 1) : 1000);
   opt.tries = 3;
-  if (ares_init_options(&d->ch, &opt,
-                        ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS |
-                            ARES_OPT_TRIES) != ARES_SUCCESS) {
+  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+  if (ares_init_options(&d->ch, &opt, mask) != ARES_SUCCESS) {
     d->failed = 1;
     return -1;
+  }
+  /* c-ares takes a SERVFAIL or REFUSED for a broken server and asks the
+   * next one; with a single server that ends as "Could not contact DNS
+   * servers", which hides what the server said. So with one server the
+   * answer's code is kept (ARES_FLAG_NOCHECKRESP). */
+  struct ares_addr_node *servers = NULL;
+  int n = 0;
+  if (ares_get_servers(d->ch, &servers) == ARES_SUCCESS)
+    for (struct ares_addr_node *sv = servers; sv; sv = sv->next)
+      n++;
+  ares_free_data(servers);
+  if (n == 1) {
+    ares_destroy(d->ch);
+    opt.flags = ARES_FLAG_NOCHECKRESP;
+    if (ares_init_options(&d->ch, &opt, mask | ARES_OPT_FLAGS) !=
+        ARES_SUCCESS) {
+      d->failed = 1;
+      return -1;
+    }
   }
   d->open = 1;
   return 0;
