@@ -249,8 +249,9 @@ typedef struct {
                                * never looked up (check an entry with
                                * afetch_resolve_check) */
   double dns_rate;            /* lookups started per second at most, each
-                               * an A and an AAAA query; up to a second's
-                               * worth at once (2000); 0 = unlimited */
+                               * an A and an AAAA query; up to a tenth of a
+                               * second's worth at once (4000); 0 =
+                               * unlimited */
 } afetch_options_t;
 
 /* Fills every field with its default and o->size with size: the first

@@ -36,7 +36,7 @@ static void options_defaults(afetch_options_t *o)
   o->parse = 1;
   o->max_retry_after = 600;
   o->max_host_errors = 20;
-  o->dns_rate = 2000;
+  o->dns_rate = 4000;
 }
 
 AFETCH_API void afetch_options_init_size(afetch_options_t *o, size_t size)

@@ -120,9 +120,10 @@ void af_dns_run_begin(af_dns_t *d, double rate, double timeout_s)
 }
 
 /* The channel of the run, made on its first lookup, so a list of address
- * literals never reads resolv.conf. c-ares's own retries fit inside the
- * deadline: the first try waits at most 1 s, and each later one twice the
- * last. */
+ * literals never reads resolv.conf. Its timeout and attempts are c-ares's
+ * (a retransmit to a server that is only slow would be a second query for
+ * the same name); the deadline of each lookup is afetch's own
+ * (af_dns_run_begin). */
 static int channel(af_dns_t *d)
 {
   if (d->open)
@@ -133,10 +134,12 @@ static int channel(af_dns_t *d)
   memset(&opt, 0, sizeof(opt));
   opt.sock_state_cb = on_sock_state;
   opt.sock_state_cb_data = d;
-  uint64_t ms = d->timeout_ns / 1000000;
-  opt.timeout = (int)(ms < 1000 ? (ms ? ms : 1) : 1000);
-  opt.tries = 3;
-  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+  /* Answers to a burst of lookups arrive together on c-ares's one UDP
+   * socket: with the default receive buffer (208 KiB, about 160 small
+   * datagrams) the rest are dropped, and each drop costs a retry after
+   * c-ares's timeout (5 s). The kernel caps this at net.core.rmem_max. */
+  opt.socket_receive_buffer_size = 4 << 20;
+  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF;
   if (ares_init_options(&d->ch, &opt, mask) != ARES_SUCCESS) {
     d->failed = 1;
     return -1;

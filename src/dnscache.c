@@ -207,9 +207,9 @@ void af_dnsc_unlink(af_dnsc_fifo_t *q, af_dnsc_entry_t *e)
 void af_dns_rate_init(af_dns_rate_t *r, double rate, uint64_t now)
 {
   r->rate = rate > 0 ? rate : 0;
-  /* A second's worth at once: a short list is not slowed down, and over
-   * any longer stretch the rate holds. */
-  r->burst = r->rate < 1 ? 1 : r->rate;
+  /* A tenth of a second's worth at once: a resolver sees at most that
+   * burst, and over any longer stretch the rate holds. */
+  r->burst = r->rate < 10 ? 1 : r->rate / 10;
   r->tokens = r->burst;
   r->last = now;
 }

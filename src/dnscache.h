@@ -94,7 +94,8 @@ af_dnsc_entry_t *af_dnsc_pop(af_dnsc_fifo_t *q);
 void af_dnsc_unlink(af_dnsc_fifo_t *q, af_dnsc_entry_t *e);
 
 /* The lookup rate: a token bucket of rate tokens per second holding at
- * most burst, full at the start (rate 0: no limit). */
+ * most burst (a tenth of rate, at least 1), full at the start (rate 0: no
+ * limit). */
 typedef struct {
   double rate;
   double burst;

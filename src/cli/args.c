@@ -80,7 +80,7 @@ void cli_usage(FILE *f)
       "-H:P drops)\n"
       "      --dns-rate N         DNS lookups started per second, each A + "
       "AAAA\n"
-      "                           (2000; 0: unlimited)\n"
+      "                           (4000; 0: unlimited)\n"
       "      --http1.1, --http2   HTTP version (default: negotiate)\n"
       "  -I, --head-only          send HEAD requests\n"
       "      --save-dir DIR       save each body in DIR (created if missing)\n"

@@ -599,6 +599,14 @@ static int start(dnsd_t *d, const char *host, int port, int stats_port)
     d->udp.data = d;
     rc = uv_udp_bind(&d->udp, (struct sockaddr *)&addr, 0);
   }
+  if (!rc) {
+    /* A client's burst of queries (hundreds at once) must not be dropped
+     * here: a lost query is a client's retry seconds later, which would
+     * be afdns's doing, not the client's. The kernel caps the size at
+     * net.core.rmem_max; a refusal keeps the default. */
+    int size = 8 << 20;
+    (void)uv_recv_buffer_size((uv_handle_t *)&d->udp, &size);
+  }
   if (!rc)
     rc = uv_udp_recv_start(&d->udp, on_udp_alloc, on_udp_read);
   if (!rc)

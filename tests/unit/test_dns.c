@@ -144,27 +144,31 @@ static void rate_bucket(void **state)
   af_dns_rate_init(&r, 0, T0);
   for (int i = 0; i < 100000; i++)
     assert_int_equal(af_dns_rate_take(&r, T0), 0);
-  /* 10 a second: 10 at once, then one every 100 ms. */
-  af_dns_rate_init(&r, 10, T0);
+  /* 100 a second: 10 (a tenth of a second's worth) at once, then one
+   * every 10 ms. */
+  af_dns_rate_init(&r, 100, T0);
   for (int i = 0; i < 10; i++)
     assert_int_equal(af_dns_rate_take(&r, T0), 0);
   uint64_t w = af_dns_rate_take(&r, T0);
-  assert_in_range(w, 99000000, 100000000);
-  assert_int_not_equal(af_dns_rate_take(&r, T0 + 99 * 1000000), 0);
-  assert_int_equal(af_dns_rate_take(&r, T0 + 100 * 1000000), 0);
-  /* Over 10 s at most 10 + 100 lookups start, however often it is asked. */
-  af_dns_rate_init(&r, 10, T0);
+  assert_in_range(w, 9900000, 10000000);
+  assert_int_not_equal(af_dns_rate_take(&r, T0 + 9 * 1000000), 0);
+  assert_int_equal(af_dns_rate_take(&r, T0 + 10 * 1000000), 0);
+  /* Over 10 s at most 10 + 1000 lookups start, however often it is asked. */
+  af_dns_rate_init(&r, 100, T0);
   int started = 0;
   for (uint64_t t = T0; t <= T0 + 10 * S; t += 1000000)
     while (af_dns_rate_take(&r, t) == 0)
       started++;
-  assert_in_range(started, 109, 110);
-  /* Idle time refills up to one second's worth, not more. */
-  assert_int_equal(af_dns_rate_take(&r, T0 + 1000 * S), 0);
-  started = 1;
+  assert_in_range(started, 1009, 1010);
+  /* Idle time refills up to the burst, not more. */
+  started = 0;
   while (af_dns_rate_take(&r, T0 + 1000 * S) == 0)
     started++;
   assert_int_equal(started, 10);
+  /* Under 10 a second the burst is one. */
+  af_dns_rate_init(&r, 5, T0);
+  assert_int_equal(af_dns_rate_take(&r, T0), 0);
+  assert_in_range(af_dns_rate_take(&r, T0), S / 5 - 1000, S / 5);
   /* Under 1 a second: one at once. */
   af_dns_rate_init(&r, 0.5, T0);
   assert_int_equal(af_dns_rate_take(&r, T0), 0);
