@@ -266,6 +266,7 @@ static void on_addrinfo(void *arg, int st, int timeouts,
   af_dnsc_entry_t *e = c->e;
   unsigned gen = c->gen;
   free(c);
+  e->held--;
   if (st == ARES_EDESTRUCTION || st == ARES_ECANCELLED || e->gen != gen ||
       e->state != AF_DNSC_INFLIGHT) {
     ares_freeaddrinfo(res);
@@ -316,6 +317,7 @@ static void pump(af_dns_t *d)
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;     /* A and AAAA, asked together */
     hints.ai_flags = ARES_AI_NOSORT; /* libcurl races the families itself */
+    e->held++; /* before the call: its callback may run inside it */
     ares_getaddrinfo(d->ch, e->name, NULL, &hints, on_addrinfo, c);
   }
 }

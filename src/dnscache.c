@@ -21,6 +21,7 @@ static uint64_t name_hash(const char *s)
 void af_dnsc_init(af_dnsc_t *c)
 {
   memset(c, 0, sizeof(*c));
+  c->max = AF_DNSC_MAX;
 }
 
 static void free_waiters(af_dnsc_waiter_t *w)
@@ -32,21 +33,47 @@ static void free_waiters(af_dnsc_waiter_t *w)
   }
 }
 
+static void entry_free(af_dnsc_entry_t *e)
+{
+  free_waiters(e->waiters);
+  free(e->name);
+  free(e->addrs);
+  free(e);
+}
+
 void af_dnsc_free(af_dnsc_t *c)
 {
+  size_t max = c->max;
   for (size_t i = 0; i < c->cap; i++) {
     af_dnsc_entry_t *e = c->tab[i];
     while (e) {
       af_dnsc_entry_t *n = e->hnext;
-      free_waiters(e->waiters);
-      free(e->name);
-      free(e->addrs);
-      free(e);
+      entry_free(e);
       e = n;
     }
   }
   free(c->tab);
   af_dnsc_init(c);
+  c->max = max;
+}
+
+size_t af_dnsc_purge(af_dnsc_t *c)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < c->cap; i++) {
+    for (af_dnsc_entry_t **pp = &c->tab[i]; *pp;) {
+      af_dnsc_entry_t *e = *pp;
+      if (e->state != AF_DNSC_DONE || e->waiters || e->held) {
+        pp = &e->hnext;
+        continue;
+      }
+      *pp = e->hnext;
+      entry_free(e);
+      c->count--;
+      n++;
+    }
+  }
+  return n;
 }
 
 af_dnsc_entry_t *af_dnsc_find(af_dnsc_t *c, const char *name)
@@ -83,6 +110,8 @@ static int grow(af_dnsc_t *c)
 
 af_dnsc_entry_t *af_dnsc_add(af_dnsc_t *c, const char *name)
 {
+  if (c->max && c->count >= c->max)
+    af_dnsc_purge(c);
   if (c->count >= c->cap && grow(c) != 0)
     return NULL;
   af_dnsc_entry_t *e = calloc(1, sizeof(*e));

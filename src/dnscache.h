@@ -45,6 +45,7 @@ typedef struct af_dnsc_entry {
   uint64_t deadline;      /* INFLIGHT: the lookup fails as TIMEOUT then */
   int code;               /* DONE: the c-ares status */
   unsigned gen;           /* bumped per lookup: a stale answer is ignored */
+  unsigned held;          /* c-ares queries that still point here */
   af_dnsc_waiter_t *waiters, *wtail;
   struct af_dnsc_entry *hnext; /* hash chain */
   struct af_dnsc_entry *qnext; /* the queue it is on (rate or in flight) */
@@ -58,7 +59,13 @@ typedef struct {
 typedef struct {
   af_dnsc_entry_t **tab;
   size_t cap, count;
+  size_t max; /* entries kept at most before a purge (AF_DNSC_MAX) */
 } af_dnsc_t;
+
+/* A run of a million hosts must not keep a million answers: past this
+ * many names (about 150 bytes each), the settled ones are dropped and
+ * looked up again if a later URL needs them. */
+#define AF_DNSC_MAX 100000u
 
 /* The least and the most time an answer is kept, whatever its TTL says:
  * a TTL of 0 would send every URL of a host to the resolver again. */
@@ -70,7 +77,11 @@ void af_dnsc_init(af_dnsc_t *c);
 void af_dnsc_free(af_dnsc_t *c);
 /* The entry for name (case-insensitive), or NULL. */
 af_dnsc_entry_t *af_dnsc_find(af_dnsc_t *c, const char *name);
-/* A new entry for name, QUEUED, or NULL when memory runs out. */
+/* Drops every settled entry that nobody waits on and no query points to;
+ * returns how many. */
+size_t af_dnsc_purge(af_dnsc_t *c);
+/* A new entry for name, QUEUED, or NULL when memory runs out. Past max
+ * entries the cache is purged first. */
 af_dnsc_entry_t *af_dnsc_add(af_dnsc_t *c, const char *name);
 /* 1 when a DONE entry still answers at now: a failure for the whole run,
  * an address until it expires. */

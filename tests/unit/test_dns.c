@@ -93,6 +93,44 @@ static void cache_failures_kept(void **state)
   af_dnsc_free(&c);
 }
 
+static void cache_bounded(void **state)
+{
+  (void)state;
+  af_dnsc_t c;
+  af_dnsc_init(&c);
+  c.max = 10;
+  char name[32];
+  int req = 0;
+  /* 10 names: 5 settled, 2 settled with a waiter, 3 in flight. */
+  for (int i = 0; i < 10; i++) {
+    snprintf(name, sizeof(name), "b%d.test", i);
+    af_dnsc_entry_t *e = af_dnsc_add(&c, name);
+    if (i < 7)
+      af_dnsc_settle(e, i % 2 ? AF_DNS_OK : AF_DNS_NXDOMAIN, "127.0.0.1", 60,
+                     T0);
+    else
+      e->state = AF_DNSC_INFLIGHT;
+    if (i == 5 || i == 6)
+      af_dnsc_wait(e, &req, T0);
+    if (i == 4)
+      e->held = 1; /* timed out, its query still out */
+  }
+  assert_int_equal(c.count, 10);
+  /* The 11th purges what nobody needs: the settled names without a
+   * waiter or a query; those in flight, waited on or queried stay. */
+  assert_non_null(af_dnsc_add(&c, "new.test"));
+  assert_int_equal(c.count, 7);
+  for (int i = 0; i < 10; i++) {
+    snprintf(name, sizeof(name), "b%d.test", i);
+    if (i < 4)
+      assert_null(af_dnsc_find(&c, name));
+    else
+      assert_non_null(af_dnsc_find(&c, name));
+  }
+  af_dnsc_free(&c);
+  assert_int_equal(c.max, 10);
+}
+
 static void waiters_in_order(void **state)
 {
   (void)state;
@@ -263,15 +301,11 @@ int main(void)
 {
   curl_global_init(CURL_GLOBAL_ALL);
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(cache_once_per_name),
-      cmocka_unit_test(cache_ttl),
-      cmocka_unit_test(cache_failures_kept),
-      cmocka_unit_test(waiters_in_order),
-      cmocka_unit_test(fifo),
-      cmocka_unit_test(rate_bucket),
-      cmocka_unit_test(pin_forms),
-      cmocka_unit_test(pin_errors),
-      cmocka_unit_test(pins_list),
+      cmocka_unit_test(cache_once_per_name), cmocka_unit_test(cache_ttl),
+      cmocka_unit_test(cache_failures_kept), cmocka_unit_test(cache_bounded),
+      cmocka_unit_test(waiters_in_order),    cmocka_unit_test(fifo),
+      cmocka_unit_test(rate_bucket),         cmocka_unit_test(pin_forms),
+      cmocka_unit_test(pin_errors),          cmocka_unit_test(pins_list),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   curl_global_cleanup();
