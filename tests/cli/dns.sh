@@ -139,5 +139,23 @@ assert_eq "$rc" 2 "a bad --resolve is a usage error"
 grep -q "each address must be an IPv4 or IPv6 address" "$tmp/bad.err" ||
   fail "unclear --resolve error: $(cat "$tmp/bad.err")"
 
+# --- a stop while names resolve: each URL cancelled, at once ----------------
+net_dns_reset
+for i in 1 2 3 4 5; do echo "http://bh-$i.test/"; done >"$tmp/stop.txt"
+"$AFETCH" --json --no-summary "$tmp/stop.txt" >"$tmp/stop.json" &
+pid=$!
+for ((i = 0; i < 200; i++)); do
+  (($(net_dns_stat blackholed) >= 10)) && break
+  sleep 0.05
+done
+assert_ge "$(net_dns_stat blackholed)" 10 "the five lookups were sent"
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+assert_eq "$rc" 130 "interrupted"
+assert_eq "$(jq -s '[.[] | select(.error_kind == "cancelled")] | length' \
+  "$tmp/stop.json")" 5 "URLs waiting for their names are cancelled: $(jq -c \
+  '[.url, .error_kind, .error]' "$tmp/stop.json" | head -2)"
+
 net_stop_dns
 pass dns
