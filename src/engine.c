@@ -448,10 +448,17 @@ static void start_xfer(afetch_t *a, af_item_t *it)
 
 /* 1 when the item's host goes through the DNS stage: a name (not an
  * address), not pinned by --resolve, and no proxy in the way (the proxy
- * resolves it). */
+ * resolves it). localhost and every *.localhost name are libcurl's: it
+ * answers them with loopback itself, without asking (RFC 6761), where
+ * c-ares would ask the resolver. */
 static int wants_dns(const afetch_t *a, const af_item_t *it)
 {
   unsigned char bin[16];
+  const char *h = it->u.host;
+  size_t n = strlen(h);
+  if (strcmp(h, "localhost") == 0 ||
+      (n > 10 && strcmp(h + n - 10, ".localhost") == 0))
+    return 0;
   if (a->dns_by_curl || a->dns.failed ||
       inet_pton(AF_INET, it->u.host, bin) == 1 ||
       inet_pton(AF_INET6, it->u.host, bin) == 1)
