@@ -75,7 +75,7 @@ _afetch()
       --host-delay | --max-retry-after | --max-host-errors | \
       --timeout | --connect-timeout | --max-redirs | --max-size | \
       --snippet-len | -A | --user-agent | -H | --header | -x | --proxy | \
-      --noproxy)
+      --noproxy | --resolve | --dns-rate)
       # A free-form value: nothing sensible to offer.
       return
       ;;
@@ -87,8 +87,8 @@ _afetch()
       --retries --host-delay --max-retry-after --max-host-errors
       --shard --timeout --connect-timeout --max-redirs --no-follow
       -A --user-agent -H --header -k --insecure --cacert --capath -x --proxy
-      --noproxy --http1.1 --http2 -I --head-only --save-dir --max-size
-      --default-scheme -o --output --resume --redo --json --order
+      --noproxy --resolve --dns-rate --http1.1 --http2 -I --head-only --save-dir
+      --max-size --default-scheme -o --output --resume --redo --json --order
       --snippet-len -q --quiet
       --no-summary --progress --no-progress --color --waterfall --fail
       -h --help -V --version'

@@ -249,6 +249,18 @@ typedef struct {
    * and must live until afetch_free. NULL: no line is skipped. */
   int (*skip_line)(void *ud, uint64_t line);
   void *skip_ud;
+  /* DNS. afetch resolves host names itself, on its loop (c-ares), each
+   * name once per run; not when a proxy is set (the proxy resolves). */
+  const char *const *resolve; /* NULL-terminated pins, as curl's --resolve:
+                               * "HOST:PORT:ADDR[,ADDR]...", "+HOST:..."
+                               * likewise, "-HOST:PORT" drops the pins of
+                               * HOST:PORT before it; a pinned name is
+                               * never looked up (check an entry with
+                               * afetch_resolve_check) */
+  double dns_rate;            /* lookups started per second at most, each
+                               * an A and an AAAA query; up to a tenth of a
+                               * second's worth at once (4000); 0 =
+                               * unlimited */
 } afetch_options_t;
 
 /* Fills every field with its default and o->size with size: the first
@@ -348,6 +360,10 @@ AFETCH_API const char *afetch_errkind_name(afetch_errkind_t k);
 /* "afetch/0.1.0 libcurl/7.88.1 OpenSSL/3.0 nghttp2/1.52 libuv/1.44.2 ...",
  * in a static buffer rewritten by each call (not thread-safe). */
 AFETCH_API const char *afetch_version_string(void);
+/* Checks one --resolve entry (afetch_options_t.resolve): 0, or
+ * AFETCH_EINVAL with a sentence in err (NUL-terminated, cut to errlen). */
+AFETCH_API int afetch_resolve_check(const char *entry, char *err,
+                                    size_t errlen);
 /* Stable 64-bit hash of a lower-cased host, as used by shard_k/shard_n. */
 AFETCH_API uint64_t afetch_host_hash(const char *host, size_t len);
 

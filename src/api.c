@@ -36,6 +36,7 @@ static void options_defaults(afetch_options_t *o)
   o->parse = 1;
   o->max_retry_after = 600;
   o->max_host_errors = 20;
+  o->dns_rate = 4000;
 }
 
 AFETCH_API void afetch_options_init_size(afetch_options_t *o, size_t size)
@@ -53,11 +54,18 @@ AFETCH_API void afetch_options_init_size(afetch_options_t *o, size_t size)
 
 AFETCH_API int afetch_global_init(void)
 {
-  return curl_global_init(CURL_GLOBAL_ALL) == CURLE_OK ? 0 : AFETCH_ECURL;
+  if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
+    return AFETCH_ECURL;
+  if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
+    curl_global_cleanup();
+    return AFETCH_ENOMEM;
+  }
+  return 0;
 }
 
 AFETCH_API void afetch_global_cleanup(void)
 {
+  ares_library_cleanup();
   curl_global_cleanup();
 }
 
@@ -94,7 +102,7 @@ static int check_options(const afetch_options_t *o)
   if (o->concurrency < 1 || o->per_host < 1 || o->rate < 0 || o->timeout <= 0 ||
       o->connect_timeout <= 0 || o->reorder_window < 1 || o->read_ahead < 1 ||
       o->mode > AFETCH_MODE_SEQUENTIAL || o->parse_nice < 0 ||
-      o->parse_nice > 19)
+      o->parse_nice > 19 || !(o->dns_rate >= 0))
     return AFETCH_EINVAL;
   if (o->shard_n > 0 && o->shard_k >= o->shard_n)
     return AFETCH_EINVAL;
@@ -165,6 +173,13 @@ AFETCH_API int afetch_new(afetch_t **out, struct uv_loop_s *loop,
     goto fail;
   if (copy_net_strings(a, o) != 0)
     goto fail;
+  char perr[256];
+  a->o.resolve = NULL;
+  int prc = af_pins_build(&a->pins, o->resolve, perr, sizeof(perr));
+  if (prc != 0) {
+    rc = prc == -2 ? AFETCH_ENOMEM : AFETCH_EINVAL;
+    goto fail;
+  }
   for (const char *const *h = o->headers; h && *h; h++) {
     struct curl_slist *l = curl_slist_append(a->hdr_list, *h);
     if (!l)
@@ -221,6 +236,9 @@ AFETCH_API int afetch_new(afetch_t **out, struct uv_loop_s *loop,
   if (uv_timer_init(a->loop, &a->wake_timer) != 0)
     goto fail_handles;
   a->handles_open++;
+  if (af_dns_init(&a->dns, a->loop, af_engine_on_dns, a) != 0)
+    goto fail_handles;
+  a->handles_open++;
   a->stop_async.data = a->kicker.data = a->flusher.data = a;
   a->progress_timer.data = a->wake_timer.data = a;
   *out = a;
@@ -241,6 +259,7 @@ fail_loop:
     free(a->loop);
   }
 fail:
+  af_pins_free(&a->pins);
   curl_slist_free_all(a->hdr_list);
   free(a->user_agent);
   free(a->default_scheme);
@@ -344,6 +363,8 @@ AFETCH_API void afetch_free(afetch_t *a)
   }
   af_xfer_pool_free(&a->xfer);
   af_curlev_shut(&a->ev);
+  af_dns_shut(&a->dns);
+  af_pins_free(&a->pins);
   af_input_close(&a->in);
   /* Before any uv_run: a source whose close or file read is still pending
    * is handed to that callback, which then frees it without the engine. */
@@ -367,7 +388,7 @@ AFETCH_API void afetch_free(afetch_t *a)
       (uv_handle_t *)&a->ev.timer,   (uv_handle_t *)&a->ev.kick,
       (uv_handle_t *)&a->stop_async, (uv_handle_t *)&a->kicker,
       (uv_handle_t *)&a->flusher,    (uv_handle_t *)&a->progress_timer,
-      (uv_handle_t *)&a->wake_timer,
+      (uv_handle_t *)&a->wake_timer, (uv_handle_t *)&a->dns.timer,
   };
   int n = a->handles_open;
   for (int i = 0; i < n; i++)
@@ -382,6 +403,22 @@ AFETCH_API void afetch_free(afetch_t *a)
   }
   /* With the caller's loop, the struct is freed by the last close
    * callback, when the caller next runs the loop. */
+}
+
+AFETCH_API int afetch_resolve_check(const char *entry, char *err, size_t errlen)
+{
+  char tmp[256];
+  char *key = NULL, *e = NULL;
+  if (!err || !errlen) {
+    err = tmp;
+    errlen = sizeof(tmp);
+  }
+  err[0] = '\0';
+  if (!entry || af_pin_parse(entry, &key, &e, err, errlen) != 0)
+    return AFETCH_EINVAL;
+  free(key);
+  free(e);
+  return 0;
 }
 
 AFETCH_API const char *afetch_strerror(int code)

@@ -6,6 +6,7 @@
  * (on_kick). A run is over when the input is at EOF and nothing is queued,
  * in flight, parsing, waiting for a retry or held for ordering: not when
  * curl has no running handles (docs/DESIGN.md R7; curl/curl#4316). */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,6 +267,7 @@ void af_engine_init(afetch_t *a)
   a->xfer.capath = a->capath;
   a->xfer.proxy = a->proxy;
   a->xfer.noproxy = a->noproxy;
+  a->xfer.pins = a->pins.list;
   a->xfer.output_dirfd = a->output_dirfd;
   a->xfer.ev = &a->ev;
   a->xfer.ended = on_xfer_ended;
@@ -370,6 +372,11 @@ int af_engine_run_begin(afetch_t *a)
     a->jitter = (uint32_t)uv_hrtime() | 1;
   a->xfer.concurrency = concurrency;
   a->xfer.concurrent = !seq;
+  /* A lookup counts against the connect timeout, as libcurl's does. */
+  af_dns_run_begin(&a->dns, a->o.dns_rate,
+                   a->o.connect_timeout < a->o.timeout ? a->o.connect_timeout
+                                                       : a->o.timeout);
+  a->dns_by_curl = af_xfer_proxied(&a->xfer);
   af_hist_init(&a->hist);
   if (af_curlev_open(&a->ev, (long)concurrency) != 0)
     return AFETCH_ECURL;
@@ -406,6 +413,7 @@ static void run_end(afetch_t *a)
   /* Order matters: easies first, then the multi handle (docs/DESIGN.md R6). */
   af_xfer_pool_free(&a->xfer);
   af_curlev_shut(&a->ev);
+  af_dns_shut(&a->dns);
   if (a->cb.on_flush && a->delivered) {
     a->delivered = 0;
     a->cb.on_flush(a->cb.ud);
@@ -428,6 +436,138 @@ static void run_end(afetch_t *a)
 static void on_wake(uv_timer_t *t)
 {
   af_engine_kick(t->data);
+}
+
+/* Hands an admitted item to curl; one that does not start is complete. A
+ * lookup before it counts in its times from when it was asked for. */
+static void start_xfer(afetch_t *a, af_item_t *it)
+{
+  if (af_xfer_start(&a->xfer, it) != 0) {
+    /* The item carries its error; it is complete. */
+    af_sched_ended(&a->sched, it, uv_hrtime());
+    complete(a, it);
+    return;
+  }
+  if (it->t_dns)
+    it->t_start = it->t_dns;
+}
+
+/* 1 when the item's host goes through the DNS stage: a name (not an
+ * address), not pinned by --resolve, and no proxy in the way (the proxy
+ * resolves it). localhost and every *.localhost name are libcurl's: it
+ * answers them with loopback itself, without asking (RFC 6761), where
+ * c-ares would ask the resolver. */
+static int wants_dns(const afetch_t *a, const af_item_t *it)
+{
+  unsigned char bin[16];
+  const char *h = it->u.host;
+  size_t n = strlen(h);
+  if (strcmp(h, "localhost") == 0 ||
+      (n > 10 && strcmp(h + n - 10, ".localhost") == 0))
+    return 0;
+  if (a->dns_by_curl || a->dns.failed ||
+      inet_pton(AF_INET, it->u.host, bin) == 1 ||
+      inet_pton(AF_INET6, it->u.host, bin) == 1)
+    return 0;
+  return !af_pins_has(&a->pins, it->u.hostkey);
+}
+
+/* The addresses for libcurl: "+host:port:addr,..." (the '+' lets the
+ * entry expire in libcurl's cache like one it resolved), then the
+ * --resolve pins, which a redirect may need. */
+static int set_resolve(afetch_t *a, af_item_t *it, const char *addrs)
+{
+  const char *port = strrchr(it->u.hostkey, ':');
+  size_t need = strlen(it->u.host) + strlen(addrs) + 16;
+  char *e = malloc(need);
+  if (!e || !port) {
+    free(e);
+    return -1;
+  }
+  snprintf(e, need, "+%s%s:%s", it->u.host, port, addrs);
+  struct curl_slist *l = curl_slist_append(NULL, e);
+  free(e);
+  for (struct curl_slist *p = a->pins.list; l && p; p = p->next) {
+    struct curl_slist *n = curl_slist_append(l, p->data);
+    if (!n) {
+      curl_slist_free_all(l);
+      l = NULL;
+    }
+    l = n;
+  }
+  if (!l)
+    return -1;
+  it->resolve = l;
+  return 0;
+}
+
+/* The item's name was resolved (or was not): it starts with the
+ * addresses, or ends as a dns error without a transfer, through the same
+ * path a failed transfer takes (the host's failure count, no retry: the
+ * failure is cached for the run). */
+static void dns_answered(afetch_t *a, af_item_t *it, const af_dns_answer_t *ans)
+{
+  it->dns_ms = ans->wait_ms;
+  if (ans->status == AF_DNS_OK && set_resolve(a, it, ans->addrs) == 0) {
+    start_xfer(a, it);
+    return;
+  }
+  char msg[768];
+  if (ans->status == AF_DNS_OK) {
+    it->kind = AFETCH_ERR_RESOURCE;
+    snprintf(msg, sizeof(msg), "out of memory");
+  }
+  else {
+    it->kind = AFETCH_ERR_DNS;
+    af_dns_describe(ans, msg, sizeof(msg));
+  }
+  free(it->error);
+  it->error = strdup(msg);
+  memset(&it->tm, 0, sizeof(it->tm));
+  it->tm.dns = it->tm.total = it->dns_ms;
+  it->t_start = it->t_dns;
+  on_xfer_ended(a, it, AF_XFER_FAILED);
+}
+
+void af_engine_on_dns(void *ud, void *req, const af_dns_answer_t *ans)
+{
+  afetch_t *a = ud;
+  dns_answered(a, req, ans);
+  af_engine_kick(a);
+}
+
+/* An admitted item: resolved first when it needs it (the answer may come
+ * at once from the cache, later through af_engine_on_dns, or, where c-ares
+ * cannot be set up, libcurl resolves), then handed to curl. The item
+ * keeps its global and per-host slots while it waits for its name. */
+static void start_item(afetch_t *a, af_item_t *it)
+{
+  curl_slist_free_all(it->resolve);
+  it->resolve = NULL;
+  it->t_dns = 0;
+  it->dns_ms = 0;
+  if (!wants_dns(a, it)) {
+    start_xfer(a, it);
+    return;
+  }
+  uint64_t now = uv_hrtime();
+  it->t_dns = now;
+  af_dns_answer_t ans;
+  int r = af_dns_lookup(&a->dns, it->u.host, it, now, &ans);
+  if (r == 1) {
+    dns_answered(a, it, &ans);
+  }
+  else if (r == -2) {
+    it->t_dns = 0;
+    start_xfer(a, it);
+  }
+  else if (r < 0) {
+    it->kind = AFETCH_ERR_RESOURCE;
+    free(it->error);
+    it->error = strdup("out of memory (DNS)");
+    af_sched_ended(&a->sched, it, now);
+    complete(a, it);
+  }
 }
 
 /* Starts what the scheduler allows now. Returns when to ask it again
@@ -454,11 +594,7 @@ static uint64_t start_ready(afetch_t *a)
       complete(a, it);
       continue;
     }
-    if (af_xfer_start(&a->xfer, it) != 0) {
-      /* The item carries its error; it is complete. */
-      af_sched_ended(&a->sched, it, uv_hrtime());
-      complete(a, it);
-    }
+    start_item(a, it);
   }
   if (a->fatal || a->stopping)
     af_sched_wait_end(&a->sched, uv_hrtime());
@@ -516,21 +652,31 @@ void af_engine_on_kick(uv_idle_t *h)
     decide(a);
 }
 
+/* An item joins the aborted ones (one waiting for its name, or for a
+ * retry). */
+static void take_dns_waiter(void *ctx, void *req)
+{
+  af_item_t **done = ctx;
+  af_item_t *it = req;
+  it->fprev = NULL;
+  it->fnext = *done;
+  if (*done)
+    (*done)->fprev = it;
+  *done = it;
+}
+
 void af_engine_abort(afetch_t *a, int cancelled)
 {
   /* Every list is emptied before any result goes out, so a callback that
    * runs meanwhile sees no half-aborted item. */
   af_item_t *done = af_xfer_take_all(&a->xfer);
+  af_dns_take_waiters(&a->dns, take_dns_waiter, &done);
   uint64_t now = uv_hrtime();
   for (af_item_t *it = done; it; it = it->fnext)
     af_sched_ended(&a->sched, it, now);
   for (af_item_t *it; (it = af_sched_take_sleeping(&a->sched));) {
     it->retries--; /* the retry it waited for never happened */
-    it->fprev = NULL;
-    it->fnext = done;
-    if (done)
-      done->fprev = it;
-    done = it;
+    take_dns_waiter(&done, it);
   }
   while (done) {
     af_item_t *it = done;

@@ -12,9 +12,11 @@
 
 #include "afetch.h"
 #include "curlev.h"
+#include "dns.h"
 #include "input.h"
 #include "item.h"
 #include "parse.h"
+#include "pin.h"
 #include "scheduler.h"
 #include "stats.h"
 #include "transfer.h"
@@ -44,6 +46,9 @@ struct afetch {
   af_xfer_t xfer;
   af_parse_t parse;
   af_curlev_t ev;
+  af_dns_t dns;
+  af_pins_t pins;  /* --resolve */
+  int dns_by_curl; /* this run leaves names to libcurl (a proxy) */
 
   /* The run. */
   afetch_mode_t run_mode; /* SEQUENTIAL or CONCURRENT */
@@ -93,5 +98,7 @@ void af_engine_abort(afetch_t *a, int cancel);
 void af_engine_on_stop(uv_async_t *h);
 void af_engine_on_check(uv_check_t *h);
 void af_engine_on_kick(uv_idle_t *h);
+/* The DNS stage's answer for an item (its done callback). */
+void af_engine_on_dns(void *ud, void *req, const af_dns_answer_t *ans);
 
 #endif

@@ -15,6 +15,7 @@ void af_item_free(af_item_t *it)
   free(it->title);
   free(it->snippet);
   free(it->saved_as);
+  curl_slist_free_all(it->resolve);
   if (it->save_fd >= 0)
     close(it->save_fd);
   free(it);

@@ -74,6 +74,11 @@ struct af_item {
   afetch_timing_t tm;
   char *title;
   char *snippet;
+
+  /* The DNS stage's (engine.c, dns.c): the address handed to libcurl. */
+  struct curl_slist *resolve; /* CURLOPT_RESOLVE of this attempt, or NULL */
+  uint64_t t_dns;             /* when the lookup was asked for, or 0 */
+  double dns_ms;              /* how long it waited for the answer */
 };
 
 void af_item_free(af_item_t *it);

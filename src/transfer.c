@@ -292,6 +292,9 @@ static CURLcode set_options(af_xfer_t *a, af_item_t *it, CURL *e,
   CURLSH *sh = tls_share(a);
   if (sh)
     SET(CURLOPT_SHARE, sh);
+  /* The engine's lookup (its DNS stage), or the --resolve pins: libcurl
+   * connects to these instead of resolving the name itself. */
+  SET(CURLOPT_RESOLVE, it->resolve ? it->resolve : a->pins);
   if (a->hdr_list)
     SET(CURLOPT_HTTPHEADER, a->hdr_list);
   if (a->o->insecure) {
@@ -472,6 +475,11 @@ static void read_timing(af_item_t *it, CURL *e)
   }
   it->tm.ttfb = pos(stamp_ms(e, CURLINFO_STARTTRANSFER_TIME_T));
   it->tm.total = pos(stamp_ms(e, CURLINFO_TOTAL_TIME_T));
+  /* The engine's lookup came before curl's clock started: it is part of
+   * the DNS time and of every stamp after it. */
+  it->tm.dns += it->dns_ms;
+  it->tm.ttfb += it->dns_ms;
+  it->tm.total += it->dns_ms;
 }
 
 static const char *version_name(long v)
@@ -623,7 +631,7 @@ static int retryable(af_item_t *it, CURLcode res)
 
 /* 1 when a proxy may be in the way: given, or left to the environment
  * (libcurl reads these when CURLOPT_PROXY is unset). */
-static int proxy_configured(const af_xfer_t *a)
+int af_xfer_proxied(const af_xfer_t *a)
 {
   if (a->proxy)
     return a->proxy[0] != '\0';
@@ -758,8 +766,8 @@ static void explain_error(af_xfer_t *a, af_item_t *it, CURLcode res)
       (res == CURLE_PROXY && !site_name) || tunnel_refused ||
       (it->kind == AFETCH_ERR_TLS && proxy_verify != 0) ||
       ((res == CURLE_COULDNT_CONNECT || res == CURLE_OPERATION_TIMEDOUT) &&
-       proxy_configured(a) && connect_was_to_proxy(it)) ||
-      (res == CURLE_COULDNT_RESOLVE_HOST && proxy_configured(a) &&
+       af_xfer_proxied(a) && connect_was_to_proxy(it)) ||
+      (res == CURLE_COULDNT_RESOLVE_HOST && af_xfer_proxied(a) &&
        resolve_was_other_host(it));
   if (tunnel_refused)
     it->kind = AFETCH_ERR_CONNECT;

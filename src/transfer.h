@@ -33,6 +33,8 @@ typedef struct {
   unsigned concurrency; /* of this run */
   int concurrent;       /* this run is not one at a time */
   af_curlev_t *ev;
+  /* --resolve, for a transfer without its own. */
+  struct curl_slist *pins;
 
   af_item_t *flying; /* transfers handed to curl */
   CURL **easy_pool;
@@ -51,5 +53,8 @@ void af_xfer_done(af_xfer_t *x, CURL *easy, CURLcode res);
  * fnext, without reporting them. */
 af_item_t *af_xfer_take_all(af_xfer_t *x);
 void af_xfer_pool_free(af_xfer_t *x);
+/* 1 when a proxy may be in the way (given, or in the environment): the
+ * proxy then resolves the host names. */
+int af_xfer_proxied(const af_xfer_t *x);
 
 #endif

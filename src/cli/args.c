@@ -76,6 +76,13 @@ void cli_usage(FILE *f)
       "  -x, --proxy URL          via a http(s)://, socks4(a):// or "
       "socks5(h):// proxy\n"
       "      --noproxy LIST       hosts reached without the proxy ('*': all)\n"
+      "      --resolve H:P:ADDR[,ADDR]  connect to ADDR for host H, port P, "
+      "with no\n"
+      "                           lookup (repeatable; +H:P:ADDR as well, "
+      "-H:P drops)\n"
+      "      --dns-rate N         DNS lookups started per second, each A + "
+      "AAAA\n"
+      "                           (4000; 0: unlimited)\n"
       "      --http1.1, --http2   HTTP version (default: negotiate)\n"
       "  -I, --head-only          send HEAD requests\n"
       "      --save-dir DIR       save each body in DIR (created if missing)\n"
@@ -153,6 +160,8 @@ enum {
   OPT_MAX_HOST_ERRORS,
   OPT_RESUME,
   OPT_REDO,
+  OPT_RESOLVE,
+  OPT_DNS_RATE,
 };
 
 static const struct option longopts[] = {
@@ -161,6 +170,8 @@ static const struct option longopts[] = {
     {"host-delay", required_argument, NULL, OPT_HOST_DELAY},
     {"max-retry-after", required_argument, NULL, OPT_MAX_RETRY_AFTER},
     {"max-host-errors", required_argument, NULL, OPT_MAX_HOST_ERRORS},
+    {"resolve", required_argument, NULL, OPT_RESOLVE},
+    {"dns-rate", required_argument, NULL, OPT_DNS_RATE},
     {"rate", required_argument, NULL, OPT_RATE},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"sequential", no_argument, NULL, 's'},
@@ -408,7 +419,8 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
   c->progress = -1;
   c->headers = calloc((size_t)argc + 1, sizeof(*c->headers));
   c->inputs = calloc((size_t)argc + 1, sizeof(*c->inputs));
-  if (!c->headers || !c->inputs) {
+  c->resolve = calloc((size_t)argc + 1, sizeof(*c->resolve));
+  if (!c->headers || !c->inputs || !c->resolve) {
     fprintf(stderr, "afetch: out of memory\n");
     return 2;
   }
@@ -589,6 +601,21 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
     case OPT_NOPROXY:
       c->o.noproxy = optarg;
       break;
+    case OPT_RESOLVE: {
+      char why[256];
+      if (afetch_resolve_check(optarg, why, sizeof(why)) != 0) {
+        fprintf(stderr, "afetch: %s\nTry 'afetch --help'.\n", why);
+        return 2;
+      }
+      c->resolve[c->nresolve++] = optarg;
+      break;
+    }
+    case OPT_DNS_RATE:
+      if (parse_double(optarg, 0, 1e6, &d))
+        return bad("--dns-rate", optarg,
+                   "expected 0 (unlimited) or lookups per second");
+      c->o.dns_rate = d;
+      break;
     case OPT_COLOR:
       if (strcmp(optarg, "auto") == 0)
         c->color = COLOR_AUTO;
@@ -629,6 +656,8 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
   c->o.mode = cmp || seq ? AFETCH_MODE_SEQUENTIAL : AFETCH_MODE_CONCURRENT;
   if (c->nheaders)
     c->o.headers = c->headers;
+  if (c->nresolve)
+    c->o.resolve = c->resolve;
   ca_from_env(c);
   for (int i = optind; i < argc; i++)
     c->inputs[c->ninputs++] = argv[i];
@@ -639,4 +668,5 @@ void cli_args_free(cli_args_t *c)
 {
   free(c->headers);
   free(c->inputs);
+  free(c->resolve);
 }

@@ -10,6 +10,8 @@ typedef struct {
   afetch_options_t o;
   const char **headers; /* NULL-terminated, points into argv */
   int nheaders;
+  const char **resolve; /* --resolve, NULL-terminated, points into argv */
+  int nresolve;
   const char **inputs; /* file names, "-" for stdin, or URLs; into argv */
   int ninputs;
   int json;

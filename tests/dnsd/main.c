@@ -93,6 +93,12 @@ struct dnsd {
   uint64_t dropped; /* too many replies waiting, or a send failed */
   uint64_t pending_current;
   uint64_t pending_max;
+  /* When the first and the last question since the start or a reset came
+   * (ms on the loop's clock, since afdns started; 0: none yet), so a test
+   * can see the rate at which a client asked. */
+  uint64_t first_query_ms;
+  uint64_t last_query_ms;
+  uint64_t t0_ms;
   name_count_t *buckets[NAME_BUCKETS];
   uint64_t nnames;
   name_count_t other; /* names past NAMES_MAX */
@@ -167,6 +173,7 @@ static void stats_reset(dnsd_t *d)
   d->answered = d->nodata = d->nxdomain = d->refused = d->blackholed = 0;
   d->malformed = d->delayed = d->dropped = 0;
   d->pending_max = d->pending_current;
+  d->first_query_ms = d->last_query_ms = 0;
   memset(&d->other, 0, sizeof d->other);
 }
 
@@ -198,6 +205,8 @@ static void stats_json(dnsd_t *d, sbuf_t *sb)
            {"dropped", d->dropped},
            {"pending_current", d->pending_current},
            {"pending_max", d->pending_max},
+           {"first_query_ms", d->first_query_ms},
+           {"last_query_ms", d->last_query_ms},
            {"names_total", d->nnames}};
   sb_adds(sb, "{");
   for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
@@ -324,6 +333,10 @@ static void handle_query(dnsd_t *d, const uint8_t *buf, size_t n,
     return;
   }
   d->queries++;
+  uv_update_time(d->loop);
+  d->last_query_ms = uv_now(d->loop) - d->t0_ms + 1;
+  if (!d->first_query_ms)
+    d->first_query_ms = d->last_query_ms;
   name_count_t *e = name_entry(d, q.name);
   int is_a = q.qtype == DNS_TYPE_A && q.qclass == DNS_CLASS_IN;
   int is_aaaa = q.qtype == DNS_TYPE_AAAA && q.qclass == DNS_CLASS_IN;
@@ -580,10 +593,19 @@ static int start(dnsd_t *d, const char *host, int port, int stats_port)
     fprintf(stderr, "afdns: refusing %s: only loopback addresses\n", host);
     return -1;
   }
+  d->t0_ms = uv_now(d->loop);
   int rc = uv_udp_init(d->loop, &d->udp);
   if (!rc) {
     d->udp.data = d;
     rc = uv_udp_bind(&d->udp, (struct sockaddr *)&addr, 0);
+  }
+  if (!rc) {
+    /* A client's burst of queries (hundreds at once) must not be dropped
+     * here: a lost query is a client's retry seconds later, which would
+     * be afdns's doing, not the client's. The kernel caps the size at
+     * net.core.rmem_max; a refusal keeps the default. */
+    int size = 8 << 20;
+    (void)uv_recv_buffer_size((uv_handle_t *)&d->udp, &size);
   }
   if (!rc)
     rc = uv_udp_recv_start(&d->udp, on_udp_alloc, on_udp_read);

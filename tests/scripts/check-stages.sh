@@ -6,7 +6,7 @@
 # Usage: check-stages.sh OBJDIR  (the directory holding sched.c.o, ...)
 set -u
 dir=${1:?usage: check-stages.sh OBJDIR}
-stages="sched transfer parse input"
+stages="sched transfer parse input dns"
 hub="engine api"
 fail=0
 defined() { nm --defined-only -g "$dir/$1.c.o" | awk '{print $3}'; }

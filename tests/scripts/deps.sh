@@ -5,7 +5,7 @@
 set -euo pipefail
 level=${1:-build}
 pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libuv1-dev
-      libgumbo-dev zlib1g-dev libidn2-dev libuchardet-dev)
+      libgumbo-dev zlib1g-dev libidn2-dev libuchardet-dev libc-ares-dev)
 # The CA certificates https needs: libcurl4 only recommends them, and apt
 # runs here without recommends, so a minimal Debian has none.
 pkgs+=(ca-certificates)
