@@ -406,6 +406,27 @@ int af_dns_lookup(af_dns_t *d, const char *name, void *req, uint64_t now,
   return 0;
 }
 
+int af_dns_prefetch(af_dns_t *d, const char *name, uint64_t now)
+{
+  af_dnsc_entry_t *e = af_dnsc_find(&d->cache, name);
+  if (e && (e->state != AF_DNSC_DONE || af_dnsc_fresh(e, now)))
+    return 0; /* asked already, or known */
+  if (channel(d) != 0)
+    return -2;
+  if (!e) {
+    e = af_dnsc_add(&d->cache, name);
+    if (!e)
+      return -1;
+  }
+  else {
+    af_dnsc_renew(e);
+  }
+  af_dnsc_push(&d->queued, e);
+  pump(d);
+  arm(d);
+  return 0;
+}
+
 void af_dns_take_waiters(af_dns_t *d, void (*each)(void *ctx, void *req),
                          void *ctx)
 {

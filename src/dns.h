@@ -56,6 +56,10 @@ void af_dns_run_begin(af_dns_t *d, double rate, double timeout_s);
  * be set up (the caller resolves some other way). */
 int af_dns_lookup(af_dns_t *d, const char *name, void *req, uint64_t now,
                   af_dns_answer_t *ans);
+/* Starts the lookup of name, if it is neither known nor asked already,
+ * with nobody waiting on it yet: its answer is cached for the requests to
+ * come. 0, or -1 (out of memory), -2 (no c-ares) as af_dns_lookup. */
+int af_dns_prefetch(af_dns_t *d, const char *name, uint64_t now);
 /* Takes every waiting request back, without an answer: each is passed to
  * each(ctx, req). */
 void af_dns_take_waiters(af_dns_t *d, void (*each)(void *ctx, void *req),

@@ -13,6 +13,8 @@
 
 #include "engine.h"
 
+static int wants_dns(const afetch_t *a, const af_item_t *it);
+
 static void on_line(void *ud, const char *line, size_t len, uint64_t lineno,
                     int too_long)
 {
@@ -59,7 +61,15 @@ static void on_line(void *ud, const char *line, size_t len, uint64_t lineno,
     af_sched_release(&a->sched, it);
     af_item_free(it);
     a->fatal = AFETCH_ENOMEM;
+    return;
   }
+  /* Its name is looked up while it waits for its slots, so a slot is
+   * held for the transfer, not for the resolver's round trip (the answer
+   * is cached for when it starts; the read-ahead window bounds how many
+   * are asked ahead, the DNS rate how fast). One at a time, a run shows
+   * what one at a time costs: no lookups ahead. */
+  if (!it->bad && a->o.mode != AFETCH_MODE_SEQUENTIAL && wants_dns(a, it))
+    (void)af_dns_prefetch(&a->dns, it->u.host, it->t_intake);
 }
 
 /* The read-ahead rule, in one place: the input may read on while fewer
