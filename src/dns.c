@@ -379,6 +379,23 @@ static void arm(af_dns_t *d)
   uv_timer_start(&d->timer, on_timer, (wait + 999999) / 1000000, 0);
 }
 
+/* The entry of name (e, when found), queued for a lookup unless one is
+ * queued or under way already. NULL when out of memory. */
+static af_dnsc_entry_t *ask(af_dns_t *d, af_dnsc_entry_t *e, const char *name)
+{
+  if (!e) {
+    e = af_dnsc_add(&d->cache, name);
+    if (!e)
+      return NULL;
+    af_dnsc_push(&d->queued, e);
+  }
+  else if (e->state == AF_DNSC_DONE) {
+    af_dnsc_renew(e); /* its answer expired */
+    af_dnsc_push(&d->queued, e);
+  }
+  return e;
+}
+
 int af_dns_lookup(af_dns_t *d, const char *name, void *req, uint64_t now,
                   af_dns_answer_t *ans)
 {
@@ -389,17 +406,8 @@ int af_dns_lookup(af_dns_t *d, const char *name, void *req, uint64_t now,
   }
   if (channel(d) != 0)
     return -2;
-  if (!e) {
-    e = af_dnsc_add(&d->cache, name);
-    if (!e)
-      return -1;
-    af_dnsc_push(&d->queued, e);
-  }
-  else if (e->state == AF_DNSC_DONE) {
-    af_dnsc_renew(e); /* its answer expired */
-    af_dnsc_push(&d->queued, e);
-  }
-  if (af_dnsc_wait(e, req, now) != 0)
+  e = ask(d, e, name);
+  if (!e || af_dnsc_wait(e, req, now) != 0)
     return -1;
   pump(d);
   arm(d);
@@ -413,15 +421,8 @@ int af_dns_prefetch(af_dns_t *d, const char *name, uint64_t now)
     return 0; /* asked already, or known */
   if (channel(d) != 0)
     return -2;
-  if (!e) {
-    e = af_dnsc_add(&d->cache, name);
-    if (!e)
-      return -1;
-  }
-  else {
-    af_dnsc_renew(e);
-  }
-  af_dnsc_push(&d->queued, e);
+  if (!ask(d, e, name))
+    return -1;
   pump(d);
   arm(d);
   return 0;
