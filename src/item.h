@@ -9,6 +9,7 @@
 
 #include "afetch.h"
 #include "buf.h"
+#include "robots.h"
 #include "url.h"
 
 typedef struct af_item af_item_t;
@@ -23,6 +24,7 @@ typedef struct {
   uint64_t t;
   uint64_t host;                    /* its host's capped clock */
   uint64_t global[AF_WAIT_REASONS]; /* its host's free clocks */
+  uint64_t hold[2]; /* its host's hold clocks: host delay, back-off */
 } af_wait_mark_t;
 
 /* Exactly one result per item. */
@@ -44,6 +46,15 @@ struct af_item {
   af_wait_mark_t mark;    /* limit clocks when it was last queued */
   int first_on_host;      /* no transfer to its host has ended yet */
   int host_skipped;       /* its host was skipped: end it, do not start it */
+  /* robots.txt: this item is a host's /robots.txt fetch (no input line,
+   * no result), or it was refused by its host's policy: the rule that did
+   * it (pattern NULL: a blanket refusal), the fetch's status and how it
+   * failed. */
+  int robots_probe;
+  int robots_denied;
+  af_robots_rule_t robots_why;
+  int robots_status;
+  afetch_errkind_t robots_fail;
 
   /* The transfer's (transfer.c), while in flight. */
   CURL *easy;
