@@ -140,4 +140,38 @@ af_reset "$A"
 "$AFETCH" --json --no-summary "$tmp/in2.txt" >"$tmp/out3.json"
 assert_eq "$(count "$A" '^/robots\.txt$')" 0 "no robots.txt without --robots"
 
+# 4. A stop while a robots.txt is still on its way (a listener that never
+# answers): the waiting lines end as cancelled, not stuck behind it.
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print(s.getsockname()[1], flush=True); time.sleep(60)' >"$tmp/mute.port" &
+af__extra+=("$!")
+for ((i = 0; i < 250; i++)); do
+  [[ -s $tmp/mute.port ]] && break
+  sleep 0.02
+done
+mute=$(cat "$tmp/mute.port")
+for i in 1 2 3; do echo "http://127.0.0.1:$mute/m$i"; done >"$tmp/in4.txt"
+"$AFETCH" --json --no-summary --robots "$tmp/in4.txt" >"$tmp/out4.json" &
+pid=$!
+# Poll until its robots.txt connection is up (the kernel completes it).
+for ((i = 0; i < 250; i++)); do
+  [[ -n $(ss -Htn state established "dst 127.0.0.1:$mute") ]] && break
+  sleep 0.02
+done
+kill -INT "$pid"
+for ((i = 0; i < 500; i++)); do
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.02
+done
+if kill -0 "$pid" 2>/dev/null; then
+  kill -KILL "$pid"
+  fail "the run did not end within 10 s of the stop"
+fi
+rc=0
+wait "$pid" || rc=$?
+assert_eq "$rc" 130 "interrupted"
+assert_eq "$(jq -r .error_kind "$tmp/out4.json" | sort | uniq -c |
+  awk '{print $2 "=" $1}')" "cancelled=3" "every waiting line cancelled"
+
 pass
