@@ -92,23 +92,26 @@ void af_robots_probe_end(afetch_t *a, af_item_t *p)
 void af_robots_refused(af_item_t *it)
 {
   char msg[512];
-  const af_robots_rule_t *w = &it->robots_why;
+  af_robots_rule_t why;
+  const af_robots_rule_t *w = &why;
+  const af_host_t *h = it->host;
+  af_sched_robots_rule(it, &why);
   if (w->pattern) {
     /* A pattern can be 16 KiB: the message keeps its first 200 bytes. */
     int n = w->len > 200 ? 200 : (int)w->len;
     snprintf(msg, sizeof(msg), "disallowed by robots.txt (Disallow: %.*s%s%s)",
              n, w->pattern, w->len > 200 ? "..." : "", w->anchored ? "$" : "");
   }
-  else if (it->robots_fail != AFETCH_ERR_NONE)
+  else if (h->robots_fail != AFETCH_ERR_NONE)
     snprintf(msg, sizeof(msg),
              "disallowed by robots.txt: it could not be fetched (%s), so "
              "nothing on this host is fetched",
-             afetch_errkind_name(it->robots_fail));
+             afetch_errkind_name(h->robots_fail));
   else
     snprintf(msg, sizeof(msg),
              "disallowed by robots.txt: it answered %d, so nothing on this "
              "host is fetched",
-             it->robots_status);
+             h->robots_status);
   free(it->error);
   it->error = af_text_clean(msg, strlen(msg), 0);
   it->kind = AFETCH_ERR_ROBOTS;

@@ -306,9 +306,8 @@ void af_sched_run_begin(af_sched_t *s, unsigned concurrency, unsigned per_host,
 static void wait_mark(af_sched_t *s, af_item_t *it, uint64_t now)
 {
   af_host_t *h = it->host;
-  it->mark.t = now;
   it->mark.host = host_capped_clock(h, now);
-  for (int r = 0; r < AF_WAIT_REASONS; r++)
+  for (int r = 0; r < AFETCH_LIMIT_COUNT; r++)
     it->mark.global[r] = host_free_clock(s, h, r, now);
   for (int k = 0; k < AF_HOLD_KINDS; k++)
     it->mark.hold[k] = host_hold_clock(h, k, now);
@@ -326,7 +325,7 @@ static void charge(af_sched_t *s, int limit, uint64_t ns)
 static void wait_charge(af_sched_t *s, af_item_t *it, uint64_t now)
 {
   af_host_t *h = it->host;
-  if (s->sequential || h->unlimited || it->robots_probe)
+  if (s->sequential || h->unlimited || it->robots_probe || it->robots_denied)
     return;
   charge(s, AFETCH_LIMIT_PER_HOST, host_capped_clock(h, now) - it->mark.host);
   for (int r = 0; r < AFETCH_LIMIT_COUNT; r++)
@@ -710,16 +709,14 @@ static int robots_refuse(af_sched_t *s, af_host_t *h, af_item_t *it)
     return 0;
   size_t len;
   const char *path = url_path(it->u.url, &len);
-  if (af_robots_match(h->robots, path, len, &it->robots_why) == 1)
+  af_robots_rule_t why;
+  if (af_robots_match(h->robots, path, len, &why) == 1)
     return 0;
   it->robots_denied = 1;
-  it->robots_status = h->robots_status;
-  it->robots_fail = h->robots_fail;
   h->st.disallowed++;
+  /* It keeps its host (for the message and its reference); only the
+   * queue is the pseudo-host's. */
   af_host_t *inv = &s->invalid_host;
-  inv->refs++;
-  it->host = inv;
-  host_unref(s, h); /* robots keeps hosts: h stays */
   queue_insert_from_tail(inv, it);
   heap_update(s, inv);
   return 1;
@@ -741,6 +738,17 @@ static void enqueue(af_sched_t *s, af_item_t *it, uint64_t now)
     queue_push_back(h, it);
   if (h->head == it)
     heap_update(s, h);
+}
+
+int af_sched_robots_rule(const af_item_t *it, af_robots_rule_t *why)
+{
+  const af_host_t *h = it->host;
+  memset(why, 0, sizeof(*why));
+  if (!h || !h->robots || !it->u.url)
+    return -1;
+  size_t len;
+  const char *path = url_path(it->u.url, &len);
+  return af_robots_match(h->robots, path, len, why);
 }
 
 void af_sched_hosts_keep(af_sched_t *s, int robots, int keep)

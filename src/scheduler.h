@@ -208,11 +208,15 @@ int af_sched_robots_wanted(af_sched_t *s, af_item_t *it, uint64_t now);
  * status the last HTTP status, fail the error kind when the fetch got no
  * usable answer). Its Crawl-delay becomes the host's delay when larger
  * than host_delay_ns, counted from the probe's start. Every queued URL of
- * the host, and any later one, is matched: a refused one leaves the host
- * and comes out of af_sched_next at once, robots_denied set, with no slot
- * taken. */
+ * the host, and any later one, is matched: a refused one moves to the
+ * queue of the invalid lines' pseudo-host (keeping its host) and comes out
+ * of af_sched_next at once, robots_denied set, with no slot taken. */
 void af_sched_robots_set(af_sched_t *s, af_item_t *probe, af_robots_t *r,
                          int status, afetch_errkind_t fail, uint64_t now);
+/* A refused item (robots_denied): the rule of its host's policy that
+ * refused it (why->pattern NULL: a blanket refusal, or no memory to check
+ * the path, -1). Returns what af_robots_match did. */
+int af_sched_robots_rule(const af_item_t *it, af_robots_rule_t *why);
 /* A stop: no host waits for its robots.txt any more (so its URLs can be
  * cancelled). */
 void af_sched_robots_release(af_sched_t *s);

@@ -466,8 +466,11 @@ static void test_robots_wait(void **state)
   assert_ptr_equal(d, a2);
   assert_true(d->robots_denied);
   assert_int_equal(f.s.inflight, inflight); /* no slot */
-  assert_int_equal(d->robots_why.len, 8);
-  assert_memory_equal(d->robots_why.pattern, "/private", 8);
+  assert_ptr_equal(d->host, a1->host);      /* it keeps its host */
+  af_robots_rule_t why;
+  assert_int_equal(af_sched_robots_rule(d, &why), 0);
+  assert_int_equal(why.len, 8);
+  assert_memory_equal(why.pattern, "/private", 8);
   assert_null(next(&f, T0 + 10 * MS, &wake));
   assert_int_equal(wake, T0 + 1000 * MS); /* Crawl-delay from the fetch */
   assert_null(next(&f, T0 + 999 * MS, NULL));
