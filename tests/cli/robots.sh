@@ -73,9 +73,13 @@ assert_eq "$(jq -s '[.[] | select((.url | startswith(env.A + "/page")) or
 mapfile -t ta < <(arrivals "$A" '^/(robots|page|private)')
 assert_eq "${#ta[@]}" 7 "A: robots.txt and six pages"
 for ((i = 1; i < ${#ta[@]}; i++)); do
-  assert_ge "$((ta[i] - ta[i - 1]))" 150 "starts on A ~200 ms apart (ms)"
+  # Arrival is start plus a connect or not, so a gap may look shorter by
+  # that much; the span of six gaps is the tight check.
+  assert_ge "$((ta[i] - ta[i - 1]))" 120 "starts on A ~200 ms apart (ms)"
 done
-assert_ge "$((ta[6] - ta[0]))" 1150 "six gaps of 200 ms on A (ms)"
+# The first page may reuse the robots.txt connection, which paid for the
+# connect: the five gaps between pages are the tight check.
+assert_ge "$((ta[6] - ta[1]))" 960 "five gaps of 200 ms between A's pages (ms)"
 # B is not slowed by A's delay: all of it is served before A's third start.
 mapfile -t tb < <(arrivals "$B" '^/page')
 assert_eq "${#tb[@]}" 20 "B: twenty pages (a 404 robots.txt allows all)"
