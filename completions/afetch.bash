@@ -55,6 +55,10 @@ _afetch()
       fi
       return
       ;;
+    --host-log)
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+      return
+      ;;
     --waterfall)
       if declare -F _filedir >/dev/null 2>&1; then
         _filedir svg
@@ -84,7 +88,8 @@ _afetch()
 
   if [[ $cur == -* ]]; then
     local opts='-s --sequential --compare --plan -c --concurrency --per-host --rate
-      --retries --host-delay --max-retry-after --max-host-errors
+      --retries --host-delay --max-retry-after --max-host-errors --robots
+      --host-log
       --shard --timeout --connect-timeout --max-redirs --no-follow
       -A --user-agent -H --header -k --insecure --cacert --capath -x --proxy
       --noproxy --resolve --dns-rate --http1.1 --http2 -I --head-only --save-dir

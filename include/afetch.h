@@ -62,6 +62,9 @@ typedef enum {
   AFETCH_ERR_CANCELLED,    /* afetch_stop came before it finished */
   AFETCH_ERR_HOST_SKIPPED, /* its host failed max_host_errors times in a
                             * row at the connection level: not tried */
+  AFETCH_ERR_ROBOTS,       /* robots (option): its host's robots.txt
+                            * disallows it, or could not be fetched (5xx,
+                            * 429, unreachable): not requested */
 } afetch_errkind_t;
 
 typedef enum {
@@ -150,6 +153,14 @@ typedef struct {
   double limit_wait_ms[AFETCH_LIMIT_COUNT];
   /* Added later: a caller built before it reads the fields above only. */
   uint64_t skipped; /* lines skip_line said were done: not in urls */
+  /* Added after the fields above (an old caller reads a prefix). The same
+   * for the per-host holds: a host's least gap between starts
+   * (host_delay_ms, or its robots.txt Crawl-delay when larger) and a
+   * 429/503's back-off, counted while the URL's host was held by it. */
+  uint64_t host_delay_held;
+  double host_delay_wait_ms;
+  uint64_t backoff_held;
+  double backoff_wait_ms;
 } afetch_summary_t;
 
 typedef struct {
@@ -261,6 +272,15 @@ typedef struct {
                                * an A and an AAAA query; up to a tenth of a
                                * second's worth at once (4000); 0 =
                                * unlimited */
+  /* Fetch each host's /robots.txt once, before its first URL, and obey
+   * it for user_agent's product token (RFC 9309): a URL it disallows ends
+   * as AFETCH_ERR_ROBOTS unrequested; its Crawl-delay (at most 30 s)
+   * becomes that host's host_delay_ms when larger (0). */
+  int robots;
+  /* Keep a record per host for afetch_host_stats (0: hosts are forgotten
+   * once none of their URLs is left, so memory follows the hosts in play;
+   * 1: it grows with every host of the run). robots keeps them too. */
+  int host_stats;
 } afetch_options_t;
 
 /* Fills every field with its default and o->size with size: the first
@@ -344,6 +364,37 @@ AFETCH_API int afetch_interrupted(const afetch_t *a);
  * with the caller's loop the memory is released by close callbacks, so run
  * the loop once more afterwards (uv_loop_close() then succeeds). */
 AFETCH_API void afetch_free(afetch_t *a);
+
+/* What a run did to one host (afetch_host_stats). Borrowed, valid only
+ * during the callback. New fields are only added at the end. */
+typedef struct {
+  const char *host;         /* the per-host key, "host:port" */
+  uint64_t requests;        /* transfers started (robots.txt and retries
+                             * included; a redirect chain counts once) */
+  unsigned peak_in_flight;  /* most transfers at once */
+  unsigned peak_per_second; /* most starts within one second of the run
+                             * (seconds counted from its start) */
+  uint64_t status_429;      /* responses with that status */
+  uint64_t status_503;
+  double backoff_ms;     /* time the host was held by 429/503
+                          * back-offs (overlaps counted once) */
+  const char *robots;    /* "none" (robots off), "allowed-all",
+                          * "rules" or "disallowed-all" */
+  int robots_status;     /* its /robots.txt's last status, 0: none */
+  double crawl_delay_ms; /* its Crawl-delay as applied, 0: none */
+  uint64_t skipped;      /* URLs ended host_skipped */
+  uint64_t disallowed;   /* URLs ended robots */
+} afetch_host_t;
+
+typedef void (*afetch_host_cb)(const afetch_host_t *h, void *ud);
+
+/* After the run (afetch_run returned, or on_done fired; before
+ * afetch_free): calls cb once per host the run saw, in the order hosts
+ * first appeared in the input. Needs host_stats or robots set in the
+ * options (otherwise AFETCH_ESTATE); AFETCH_ENOMEM when the list cannot
+ * be sorted. Invalid lines have no host. */
+AFETCH_API int afetch_host_stats(const afetch_t *a, afetch_host_cb cb,
+                                 void *ud);
 
 /* Formats r as one JSON object (no newline) into buf of size cap; returns
  * the length it needs (excluding the NUL), like snprintf: buf NULL or cap 0

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "robotsfetch.h"
 
 static int wants_dns(const afetch_t *a, const af_item_t *it);
 
@@ -63,6 +64,9 @@ static void on_line(void *ud, const char *line, size_t len, uint64_t lineno,
     a->fatal = AFETCH_ENOMEM;
     return;
   }
+  if (it->u.url && af_sched_robots_wanted(&a->sched, it, it->t_intake) &&
+      af_robots_probe_push(a, it, it->t_intake) != 0)
+    a->fatal = AFETCH_ENOMEM;
   /* Its name is looked up while it waits for its slots, so a slot is
    * held for the transfer, not for the resolver's round trip (the answer
    * is cached for when it starts; the read-ahead window bounds how many
@@ -138,6 +142,10 @@ static void deliver(afetch_t *a, af_item_t *it)
 /* The result is final: delivered now, or held for its turn. */
 static void complete(afetch_t *a, af_item_t *it)
 {
+  if (it->robots_probe) {
+    af_robots_probe_end(a, it); /* no input line: no result */
+    return;
+  }
   /* The body prefix was only kept for the parser: a result that waits in
    * the reorder window must not hold up to 512 KiB with it. */
   af_buf_free(&it->body);
@@ -240,8 +248,8 @@ static void on_xfer_ended(void *ud, af_item_t *it, af_xfer_outcome_t outcome)
     it->retries--;
   }
   /* Queued for a parser thread: its done callback completes the item. */
-  if (it->kind == AFETCH_ERR_NONE && af_parse_wanted(&a->parse, it) &&
-      af_parse_queue(&a->parse, it) == 0) {
+  if (it->kind == AFETCH_ERR_NONE && !it->robots_probe &&
+      af_parse_wanted(&a->parse, it) && af_parse_queue(&a->parse, it) == 0) {
     af_engine_kick(a);
     return;
   }
@@ -336,6 +344,10 @@ static void fill_summary(afetch_t *a, afetch_summary_t *s)
     s->limit_held[i] = a->sched.limit_held[i];
     s->limit_wait_ms[i] = (double)a->sched.limit_wait_ns[i] / 1e6;
   }
+  s->host_delay_held = a->sched.hold_held[AF_HOLD_DELAY];
+  s->host_delay_wait_ms = (double)a->sched.hold_wait_ns[AF_HOLD_DELAY] / 1e6;
+  s->backoff_held = a->sched.hold_held[AF_HOLD_BACKOFF];
+  s->backoff_wait_ms = (double)a->sched.hold_wait_ns[AF_HOLD_BACKOFF] / 1e6;
 }
 
 static void on_progress(uv_timer_t *t)
@@ -378,6 +390,7 @@ int af_engine_run_begin(afetch_t *a)
                      seq, a->order_input, a->window, uv_hrtime());
   af_sched_politeness(&a->sched, (uint64_t)a->o.host_delay_ms * 1000000,
                       a->o.max_host_errors);
+  af_sched_hosts_keep(&a->sched, a->o.robots, a->o.host_stats);
   if (!a->jitter)
     a->jitter = (uint32_t)uv_hrtime() | 1;
   a->xfer.concurrency = concurrency;
@@ -592,6 +605,11 @@ static uint64_t start_ready(afetch_t *a)
       a->fatal = AFETCH_ENOMEM;
     if (!it)
       break;
+    if (it->robots_denied) {
+      af_robots_refused(it);
+      complete(a, it);
+      continue;
+    }
     if (!it->u.url) {
       complete(a, it); /* an invalid line: its result is its error */
       continue;
@@ -717,6 +735,7 @@ void af_engine_on_stop(uv_async_t *h)
   a->input_unread = !a->in.eof;
   /* Before the aborts free slots: from now on no URL waits on a limit. */
   af_sched_wait_end(&a->sched, uv_hrtime());
+  af_sched_robots_release(&a->sched);
   uv_timer_stop(&a->wake_timer);
   af_input_close(&a->in);
   af_engine_abort(a, 1);

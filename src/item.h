@@ -18,11 +18,13 @@ struct af_host;
  * limits, and the reorder window of order_input, which is not one. */
 enum { AF_WAIT_WINDOW = AFETCH_LIMIT_COUNT, AF_WAIT_REASONS };
 
-/* Where the wait clocks stood when an item was queued (sched.c). */
+/* Where the wait clocks stood when an item was queued (sched.c): only
+ * the clocks that are charged (not the reorder window's), so the two hold
+ * clocks cost an item no memory (tests/cli/memory.sh counts it). */
 typedef struct {
-  uint64_t t;
-  uint64_t host;                    /* its host's capped clock */
-  uint64_t global[AF_WAIT_REASONS]; /* its host's free clocks */
+  uint64_t host;                       /* its host's capped clock */
+  uint64_t global[AFETCH_LIMIT_COUNT]; /* its host's free clocks */
+  uint64_t hold[2]; /* its host's hold clocks: host delay, back-off */
 } af_wait_mark_t;
 
 /* Exactly one result per item. */
@@ -31,6 +33,11 @@ struct af_item {
   uint64_t seq;         /* intake order within the run: heap and reorder key */
   af_url_t u;           /* u.url is NULL for an invalid line */
   afetch_errkind_t bad; /* why the line was refused, or NONE */
+  /* robots.txt (in what was padding): this item is a host's /robots.txt
+   * fetch (no input line, no result), or its host's policy refused it
+   * (af_sched_robots_rule says which rule). */
+  unsigned char robots_probe;
+  unsigned char robots_denied;
   char *bad_msg;
   uint64_t t_intake; /* uv_hrtime() */
   uint64_t t_start;

@@ -212,6 +212,7 @@ AFETCH_API const char *afetch_errkind_name(afetch_errkind_t k)
       [AFETCH_ERR_OTHER] = "other",
       [AFETCH_ERR_CANCELLED] = "cancelled",
       [AFETCH_ERR_HOST_SKIPPED] = "host_skipped",
+      [AFETCH_ERR_ROBOTS] = "robots",
   };
   if ((unsigned)k >= sizeof(names) / sizeof(names[0]) || !names[k])
     return "other";

@@ -521,10 +521,13 @@ static int rule_matches(const rule_t *r, const char *q, size_t n, size_t *steps)
   return 1;
 }
 
-int af_robots_check(const af_robots_t *r, const char *path, size_t len,
-                    size_t *steps)
+/* The verdict, and the rule that gave it (why may be NULL). */
+static int check(const af_robots_t *r, const char *path, size_t len,
+                 size_t *steps, af_robots_rule_t *why)
 {
   size_t dummy = 0;
+  if (why)
+    memset(why, 0, sizeof(*why));
   if (!steps)
     steps = &dummy;
   *steps = 0;
@@ -550,13 +553,32 @@ int af_robots_check(const af_robots_t *r, const char *path, size_t len,
   }
   for (size_t i = 0; i < r->rules.n; i++) {
     if (rule_matches(&r->rules.v[i], q, n, steps)) {
-      verdict = r->rules.v[i].allow;
+      const rule_t *w = &r->rules.v[i];
+      verdict = w->allow;
+      if (why) {
+        why->pattern = w->pat;
+        why->len = w->len;
+        why->anchored = w->anchored;
+        why->allow = w->allow;
+      }
       break;
     }
   }
 out:
   free(q);
   return verdict;
+}
+
+int af_robots_check(const af_robots_t *r, const char *path, size_t len,
+                    size_t *steps)
+{
+  return check(r, path, len, steps, NULL);
+}
+
+int af_robots_match(const af_robots_t *r, const char *path, size_t len,
+                    af_robots_rule_t *why)
+{
+  return check(r, path, len, NULL, why);
 }
 
 int af_robots_allowed(const af_robots_t *r, const char *path_and_query)

@@ -105,6 +105,19 @@ int af_robots_allowed(const af_robots_t *r, const char *path_and_query);
  * with it). */
 int af_robots_check(const af_robots_t *r, const char *path, size_t len,
                     size_t *steps);
+/* The rule that decided a check: pattern is NULL when none matched (or
+ * the policy is a blanket one); otherwise its normalised text (len bytes,
+ * not NUL-terminated, runs of '*' collapsed), anchored when it ended with
+ * '$', owned by the policy. */
+typedef struct {
+  const char *pattern;
+  size_t len;
+  int anchored;
+  int allow;
+} af_robots_rule_t;
+/* af_robots_check, and which rule decided (why must not be NULL). */
+int af_robots_match(const af_robots_t *r, const char *path, size_t len,
+                    af_robots_rule_t *why);
 /* Seconds, already capped at AF_ROBOTS_MAX_DELAY; -1 when none applies. */
 double af_robots_crawl_delay(const af_robots_t *r);
 /* Number of rules kept (for tests and logs). */

@@ -24,7 +24,17 @@
  * keeps its own capped clock and, for the global clocks, only the time
  * they ran while it was below its cap, so nothing is counted twice and
  * the cost is O(1) per start. SEQUENTIAL runs count nothing: one at a
- * time is the mode asked for, not a limit to raise. */
+ * time is the mode asked for, not a limit to raise.
+ *
+ * A host held by its delay or a back-off (held below) keeps a clock per
+ * kind of hold, charged like per_host: while it runs, and while the host
+ * waits for its robots.txt (charged to nothing: that is no limit to
+ * raise), the host's free clocks stand still, so no wait is charged twice.
+ *
+ * robots.txt: the engine fetches it through an item with robots_probe set
+ * that goes first in its host's queue; until the policy is set the host
+ * starts nothing else. A URL the policy refuses moves to the invalid
+ * lines' pseudo-host, which needs no slot, and ends robots_denied. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -178,14 +188,44 @@ static uint64_t host_capped_clock(const af_host_t *h, uint64_t now)
   return h->capped_ns + (h->capped_since ? now - h->capped_since : 0);
 }
 
+static uint64_t host_hold_clock(const af_host_t *h, int k, uint64_t now)
+{
+  return h->hold_ns[k] +
+         (h->hold_since && h->hold_kind == k ? now - h->hold_since : 0);
+}
+
+/* The global clocks do not count for h while it is capped, held, or
+ * waiting for its robots.txt: what holds it then is its own. */
+static int host_paused(const af_host_t *h)
+{
+  return h->capped_since || h->hold_since ||
+         h->robots_state == AF_ROBOTS_PENDING;
+}
+
 /* Time reason r blocked starts while h was below its cap. */
 static uint64_t host_free_clock(const af_sched_t *s, const af_host_t *h, int r,
                                 uint64_t now)
 {
   uint64_t v = h->free_base[r];
-  if (!h->capped_since)
+  if (!host_paused(h))
     v += global_clock(s, r, now) - h->free_snap[r];
   return v;
+}
+
+/* After a change that may have paused or resumed h's free clocks (was:
+ * host_paused before it). */
+static void free_clocks_update(af_sched_t *s, af_host_t *h, int was,
+                               uint64_t now)
+{
+  int p = host_paused(h);
+  if (p == was)
+    return;
+  for (int r = 0; r < AF_WAIT_REASONS; r++) {
+    if (p)
+      h->free_base[r] += global_clock(s, r, now) - h->free_snap[r];
+    else
+      h->free_snap[r] = global_clock(s, r, now);
+  }
 }
 
 /* Per-host counts as the binding limit only below concurrency. */
@@ -211,17 +251,15 @@ static void host_cap_update(af_sched_t *s, af_host_t *h, uint64_t now)
   int capped = host_capped(s, h);
   if (capped == (h->capped_since != 0))
     return;
+  int was = host_paused(h);
   if (capped) {
-    for (int r = 0; r < AF_WAIT_REASONS; r++)
-      h->free_base[r] += global_clock(s, r, now) - h->free_snap[r];
     h->capped_since = now ? now : 1;
   }
   else {
     h->capped_ns += now - h->capped_since;
     h->capped_since = 0;
-    for (int r = 0; r < AF_WAIT_REASONS; r++)
-      h->free_snap[r] = global_clock(s, r, now);
   }
+  free_clocks_update(s, h, was, now);
 }
 
 /* The global reason that blocks admission from now on (-1: none). */
@@ -255,6 +293,9 @@ void af_sched_run_begin(af_sched_t *s, unsigned concurrency, unsigned per_host,
   memset(s->wait_clock, 0, sizeof(s->wait_clock));
   memset(s->limit_held, 0, sizeof(s->limit_held));
   memset(s->limit_wait_ns, 0, sizeof(s->limit_wait_ns));
+  memset(s->hold_held, 0, sizeof(s->hold_held));
+  memset(s->hold_wait_ns, 0, sizeof(s->hold_wait_ns));
+  s->t0 = now;
   s->wait_reason = -1;
   s->wait_since = 0;
   for (size_t i = 0; i < s->hcap; i++)
@@ -265,10 +306,11 @@ void af_sched_run_begin(af_sched_t *s, unsigned concurrency, unsigned per_host,
 static void wait_mark(af_sched_t *s, af_item_t *it, uint64_t now)
 {
   af_host_t *h = it->host;
-  it->mark.t = now;
   it->mark.host = host_capped_clock(h, now);
-  for (int r = 0; r < AF_WAIT_REASONS; r++)
+  for (int r = 0; r < AFETCH_LIMIT_COUNT; r++)
     it->mark.global[r] = host_free_clock(s, h, r, now);
+  for (int k = 0; k < AF_HOLD_KINDS; k++)
+    it->mark.hold[k] = host_hold_clock(h, k, now);
 }
 
 static void charge(af_sched_t *s, int limit, uint64_t ns)
@@ -283,11 +325,26 @@ static void charge(af_sched_t *s, int limit, uint64_t ns)
 static void wait_charge(af_sched_t *s, af_item_t *it, uint64_t now)
 {
   af_host_t *h = it->host;
-  if (s->sequential || h->unlimited)
+  if (s->sequential || h->unlimited || it->robots_probe || it->robots_denied)
     return;
   charge(s, AFETCH_LIMIT_PER_HOST, host_capped_clock(h, now) - it->mark.host);
   for (int r = 0; r < AFETCH_LIMIT_COUNT; r++)
     charge(s, r, host_free_clock(s, h, r, now) - it->mark.global[r]);
+  for (int k = 0; k < AF_HOLD_KINDS; k++) {
+    uint64_t ns = host_hold_clock(h, k, now) - it->mark.hold[k];
+    if (ns) {
+      s->hold_held[k]++;
+      s->hold_wait_ns[k] += ns;
+    }
+  }
+}
+
+/* Its URLs wait for its robots.txt, which is not at the head of its
+ * queue (running, or waiting for a retry). */
+static int robots_wait(const af_sched_t *s, const af_host_t *h)
+{
+  return h->robots_state == AF_ROBOTS_PENDING && !s->robots_released &&
+         !(h->head && h->head->robots_probe);
 }
 
 /* Items that need no slot: invalid lines, and a skipped host's URLs. */
@@ -314,8 +371,8 @@ static unsigned host_cap(const af_sched_t *s, const af_host_t *h)
 
 static int startable(const af_sched_t *s, const af_host_t *h)
 {
-  return h->head &&
-         (free_pass(h) || (!h->held && h->inflight < host_cap(s, h)));
+  return h->head && (free_pass(h) || (!h->held && !robots_wait(s, h) &&
+                                      h->inflight < host_cap(s, h)));
 }
 
 /* Puts h in the heap, takes it out, or fixes its place, after its head or
@@ -340,7 +397,7 @@ static void heap_update(af_sched_t *s, af_host_t *h)
 
 /* ---- held hosts: not to start before their not_before --------------- */
 
-static void hold(af_sched_t *s, af_host_t *h)
+static void hold(af_sched_t *s, af_host_t *h, uint64_t now)
 {
   if (s->nheld == s->capheld) {
     size_t cap = s->capheld ? s->capheld * 2 : 16;
@@ -355,16 +412,39 @@ static void hold(af_sched_t *s, af_host_t *h)
   h->held = 1;
   h->held_idx = s->nheld;
   s->held[s->nheld++] = h;
+  int was = host_paused(h);
+  h->hold_since = now ? now : 1;
+  free_clocks_update(s, h, was, now);
   heap_update(s, h);
 }
 
-static void unhold(af_sched_t *s, af_host_t *h)
+static void unhold(af_sched_t *s, af_host_t *h, uint64_t now)
 {
   af_host_t *last = s->held[--s->nheld];
   s->held[h->held_idx] = last;
   last->held_idx = h->held_idx;
   h->held = 0;
+  int was = host_paused(h);
+  h->hold_ns[h->hold_kind] += now - h->hold_since;
+  h->hold_since = 0;
+  free_clocks_update(s, h, was, now);
   heap_update(s, h);
+}
+
+/* From now on h's hold (if any) is of kind k. */
+static void hold_kind_set(af_host_t *h, int k, uint64_t now)
+{
+  if (h->hold_since && h->hold_kind != k) {
+    h->hold_ns[h->hold_kind] += now - h->hold_since;
+    h->hold_since = now ? now : 1;
+  }
+  h->hold_kind = k;
+}
+
+/* The least gap between two starts on h. */
+static uint64_t host_delay(const af_sched_t *s, const af_host_t *h)
+{
+  return h->crawl_ns > s->host_delay_ns ? h->crawl_ns : s->host_delay_ns;
 }
 
 /* Frees the held hosts whose time has come (all of them with all set);
@@ -374,7 +454,7 @@ static void unhold_due(af_sched_t *s, uint64_t now, int all, uint64_t *wake)
   for (size_t i = 0; i < s->nheld;) {
     af_host_t *h = s->held[i];
     if (all || h->skipped || h->not_before <= now) {
-      unhold(s, h);
+      unhold(s, h, now);
       continue; /* the last one moved into slot i */
     }
     if (wake && (*wake == 0 || h->not_before < *wake))
@@ -413,7 +493,7 @@ uint64_t af_sched_host_outcome(af_sched_t *s, af_item_t *it,
         !h->skipped) {
       h->skipped = 1;
       if (h->held)
-        unhold(s, h);
+        unhold(s, h, now);
       else
         heap_update(s, h);
     }
@@ -421,6 +501,10 @@ uint64_t af_sched_host_outcome(af_sched_t *s, af_item_t *it,
   }
   h->answered = 1;
   h->conn_errors = 0;
+  if (it->status == 429)
+    h->st.n429++;
+  else if (it->status == 503)
+    h->st.n503++;
   if (o != AF_HOST_BUSY) {
     h->busy_streak = 0;
     return 0;
@@ -442,8 +526,14 @@ uint64_t af_sched_host_outcome(af_sched_t *s, af_item_t *it,
   if (ms > (uint64_t)max_retry_after_s * 1000)
     ms = (uint64_t)max_retry_after_s * 1000;
   uint64_t until = now + ms * 1000000;
-  if (until > h->not_before)
+  if (until > h->not_before) {
+    /* Back-off served: only what this one adds beyond the hold already
+     * there, so overlapping back-offs count once. */
+    uint64_t from = h->not_before > now ? h->not_before : now;
+    h->st.backoff_ns += until - from;
     h->not_before = until;
+    hold_kind_set(h, AF_HOLD_BACKOFF, now);
+  }
   return ms;
 }
 
@@ -482,6 +572,7 @@ static af_host_t *host_get(af_sched_t *s, const char *key, uint64_t now)
     return NULL;
   }
   h->heap_idx = NOT_IN_HEAP;
+  h->st.first_seq = s->host_serial++;
   host_clock_start(s, h, now);
   h->hnext = s->htab[b];
   s->htab[b] = h;
@@ -493,7 +584,7 @@ static af_host_t *host_get(af_sched_t *s, const char *key, uint64_t now)
  * hosts in play, not the number of hosts ever seen. */
 static void host_unref(af_sched_t *s, af_host_t *h)
 {
-  if (--h->refs > 0 || h->unlimited)
+  if (--h->refs > 0 || h->unlimited || s->keep_hosts)
     return;
   size_t b = bucket(s, h->key, s->hcap);
   af_host_t **pp = &s->htab[b];
@@ -508,6 +599,7 @@ static void host_unref(af_sched_t *s, af_host_t *h)
   }
   if (h->heap_idx != NOT_IN_HEAP)
     heap_remove(s, h);
+  af_robots_free(h->robots);
   free(h->key);
   free(h);
 }
@@ -554,18 +646,209 @@ static af_item_t *queue_pop(af_host_t *h)
   return it;
 }
 
+static void queue_push_front(af_host_t *h, af_item_t *it)
+{
+  it->prev = NULL;
+  it->next = h->head;
+  if (h->head)
+    h->head->prev = it;
+  else
+    h->tail = it;
+  h->head = it;
+}
+
+static void queue_unlink(af_host_t *h, af_item_t *it)
+{
+  if (it->prev)
+    it->prev->next = it->next;
+  else
+    h->head = it->next;
+  if (it->next)
+    it->next->prev = it->prev;
+  else
+    h->tail = it->prev;
+  it->next = it->prev = NULL;
+}
+
+/* In seq order, searched from the tail: refused URLs arrive in order. */
+static void queue_insert_from_tail(af_host_t *h, af_item_t *it)
+{
+  af_item_t *p = h->tail;
+  while (p && p->seq > it->seq)
+    p = p->prev;
+  if (!p) {
+    queue_push_front(h, it);
+    return;
+  }
+  it->prev = p;
+  it->next = p->next;
+  if (p->next)
+    p->next->prev = it;
+  else
+    h->tail = it;
+  p->next = it;
+}
+
+/* The path and query of a URL as af_url_parse wrote it. */
+static const char *url_path(const char *url, size_t *len)
+{
+  const char *p = strstr(url, "://");
+  p = p ? p + 3 : url;
+  p += strcspn(p, "/?#");
+  *len = strcspn(p, "#");
+  return p;
+}
+
+/* 1 when h's policy refuses it (not in a queue): it then goes to the
+ * pseudo-host of invalid lines (no slot, no delay), marked with the rule.
+ * A path that cannot be checked (no memory) is refused: the polite
+ * choice. */
+static int robots_refuse(af_sched_t *s, af_host_t *h, af_item_t *it)
+{
+  if (h->robots_state != AF_ROBOTS_KNOWN || !h->robots || it->robots_probe)
+    return 0;
+  size_t len;
+  const char *path = url_path(it->u.url, &len);
+  af_robots_rule_t why;
+  if (af_robots_match(h->robots, path, len, &why) == 1)
+    return 0;
+  it->robots_denied = 1;
+  h->st.disallowed++;
+  /* It keeps its host (for the message and its reference); only the
+   * queue is the pseudo-host's. */
+  af_host_t *inv = &s->invalid_host;
+  queue_insert_from_tail(inv, it);
+  heap_update(s, inv);
+  return 1;
+}
+
 /* Into its host's queue, in seq order, from now on waiting on limits. */
 static void enqueue(af_sched_t *s, af_item_t *it, uint64_t now)
 {
   af_host_t *h = it->host;
+  s->queued++;
+  if (robots_refuse(s, h, it))
+    return;
   wait_mark(s, it, now);
-  if (h->tail && h->tail->seq > it->seq)
+  if (it->robots_probe)
+    queue_push_front(h, it);
+  else if (h->tail && h->tail->seq > it->seq)
     queue_insert_sorted(h, it);
   else
     queue_push_back(h, it);
-  s->queued++;
   if (h->head == it)
     heap_update(s, h);
+}
+
+int af_sched_robots_rule(const af_item_t *it, af_robots_rule_t *why)
+{
+  const af_host_t *h = it->host;
+  memset(why, 0, sizeof(*why));
+  if (!h || !h->robots || !it->u.url)
+    return -1;
+  size_t len;
+  const char *path = url_path(it->u.url, &len);
+  return af_robots_match(h->robots, path, len, why);
+}
+
+void af_sched_hosts_keep(af_sched_t *s, int robots, int keep)
+{
+  s->robots = robots;
+  s->keep_hosts = robots || keep;
+}
+
+int af_sched_robots_wanted(af_sched_t *s, af_item_t *it, uint64_t now)
+{
+  af_host_t *h = it->host;
+  if (!s->robots || !h || h->unlimited || h->robots_state != AF_ROBOTS_UNASKED)
+    return 0;
+  int was = host_paused(h);
+  h->robots_state = AF_ROBOTS_PENDING;
+  free_clocks_update(s, h, was, now);
+  heap_update(s, h);
+  return 1;
+}
+
+void af_sched_robots_set(af_sched_t *s, af_item_t *probe, af_robots_t *r,
+                         int status, afetch_errkind_t fail, uint64_t now)
+{
+  af_host_t *h = probe->host;
+  if (!h || h->unlimited || h->robots_state == AF_ROBOTS_KNOWN) {
+    af_robots_free(r);
+    return;
+  }
+  int was = host_paused(h);
+  h->robots_state = AF_ROBOTS_KNOWN;
+  h->robots = r;
+  h->robots_status = status;
+  h->robots_fail = fail;
+  double d = r ? af_robots_crawl_delay(r) : -1;
+  if (d > 0) {
+    h->crawl_ns = (uint64_t)(d * 1e9);
+    /* The robots.txt fetch was a request too: the next start waits the
+     * Crawl-delay from it. */
+    uint64_t nb = h->last_start + host_delay(s, h);
+    if (nb > h->not_before) {
+      h->not_before = nb;
+      hold_kind_set(h, AF_HOLD_DELAY, now);
+    }
+  }
+  free_clocks_update(s, h, was, now);
+  /* The URLs queued meanwhile, by the new policy. wait_mark is not
+   * renewed: the free clocks stood still while they waited. */
+  for (af_item_t *it = h->head, *next; it; it = next) {
+    next = it->next;
+    af_item_t *prev = it->prev;
+    queue_unlink(h, it);
+    if (robots_refuse(s, h, it))
+      continue;
+    /* Allowed: back in its place. */
+    if (prev) {
+      it->prev = prev;
+      it->next = prev->next;
+      if (prev->next)
+        prev->next->prev = it;
+      else
+        h->tail = it;
+      prev->next = it;
+    }
+    else {
+      queue_push_front(h, it);
+    }
+  }
+  heap_update(s, h);
+}
+
+void af_sched_robots_release(af_sched_t *s)
+{
+  s->robots_released = 1;
+  for (size_t i = 0; i < s->hcap; i++)
+    for (af_host_t *h = s->htab[i]; h; h = h->hnext)
+      heap_update(s, h);
+}
+
+static int by_first_seq(const void *a, const void *b)
+{
+  const af_host_t *x = *(af_host_t *const *)a, *y = *(af_host_t *const *)b;
+  return x->st.first_seq < y->st.first_seq ? -1
+                                           : x->st.first_seq > y->st.first_seq;
+}
+
+af_host_t **af_sched_host_list(const af_sched_t *s, size_t *n)
+{
+  *n = 0;
+  if (s->hcount == 0)
+    return NULL;
+  af_host_t **v = malloc(s->hcount * sizeof(*v));
+  if (!v) {
+    *n = SIZE_MAX;
+    return NULL;
+  }
+  for (size_t i = 0; i < s->hcap; i++)
+    for (af_host_t *h = s->htab[i]; h; h = h->hnext)
+      v[(*n)++] = h;
+  qsort(v, *n, sizeof(*v), by_first_seq);
+  return v;
 }
 
 int af_sched_push(af_sched_t *s, af_item_t *it, uint64_t ready_at, uint64_t now)
@@ -626,6 +909,23 @@ static int rate_ok(af_sched_t *s, uint64_t now, uint64_t *wake)
   return 0;
 }
 
+/* The host log's counts of a start. */
+static void host_count_start(af_sched_t *s, af_host_t *h, uint64_t now)
+{
+  af_host_stats_t *st = &h->st;
+  h->last_start = now;
+  st->requests++;
+  if (h->inflight > st->peak_inflight)
+    st->peak_inflight = h->inflight;
+  uint64_t sec = now > s->t0 ? (now - s->t0) / 1000000000u : 0;
+  if (st->second_starts == 0 || sec != st->second) {
+    st->second = sec;
+    st->second_starts = 0;
+  }
+  if (++st->second_starts > st->peak_second)
+    st->peak_second = st->second_starts;
+}
+
 static int window_ok(const af_sched_t *s, const af_item_t *it,
                      uint64_t next_emit)
 {
@@ -646,7 +946,7 @@ af_item_t *af_sched_next(af_sched_t *s, uint64_t now, const af_sched_gate_t *g,
          s->heap[0]->not_before > now && !s->oom) {
     if (hold_wake == 0 || s->heap[0]->not_before < hold_wake)
       hold_wake = s->heap[0]->not_before;
-    hold(s, s->heap[0]);
+    hold(s, s->heap[0], now);
   }
   int why = -1;
   if (s->nheap > 0) {
@@ -658,6 +958,8 @@ af_item_t *af_sched_next(af_sched_t *s, uint64_t now, const af_sched_gate_t *g,
       queue_pop(h);
       s->queued--;
       it->host_skipped = 1;
+      if (!it->robots_probe)
+        h->st.skipped++;
       heap_update(s, h);
       return it;
     }
@@ -678,8 +980,12 @@ af_item_t *af_sched_next(af_sched_t *s, uint64_t now, const af_sched_gate_t *g,
         h->inflight++;
         s->inflight++;
         host_cap_update(s, h, now);
-        if (s->host_delay_ns)
-          h->not_before = now + s->host_delay_ns;
+        uint64_t gap = host_delay(s, h);
+        if (gap) {
+          h->not_before = now + gap;
+          h->hold_kind = AF_HOLD_DELAY;
+        }
+        host_count_start(s, h, now);
       }
       heap_update(s, h);
       return it;
@@ -752,6 +1058,7 @@ void af_sched_free(af_sched_t *s)
     af_host_t *h = s->htab[i];
     while (h) {
       af_host_t *n = h->hnext;
+      af_robots_free(h->robots);
       free(h->key);
       free(h);
       h = n;

@@ -11,8 +11,32 @@
 #include <stdint.h>
 
 #include "item.h"
+#include "robots.h"
 
 typedef struct af_host af_host_t;
+
+/* What a host is held by (af_host.hold_kind). */
+enum { AF_HOLD_DELAY = 0, AF_HOLD_BACKOFF, AF_HOLD_KINDS };
+
+/* robots.txt of a host (af_host.robots_state). */
+enum {
+  AF_ROBOTS_UNASKED = 0, /* robots off, or not asked for yet */
+  AF_ROBOTS_PENDING,     /* its fetch is queued or running: URLs wait */
+  AF_ROBOTS_KNOWN,       /* robots holds the policy */
+};
+
+/* What the run did to a host, for the host log (afetch_host_t). */
+typedef struct {
+  uint64_t first_seq; /* the order hosts appeared in */
+  uint64_t requests;  /* starts */
+  unsigned peak_inflight;
+  unsigned peak_second; /* most starts in one second of the run */
+  uint64_t second;      /* that count's second, from the run's start */
+  unsigned second_starts;
+  uint64_t n429, n503;
+  uint64_t backoff_ns; /* time held by back-offs */
+  uint64_t skipped, disallowed;
+} af_host_stats_t;
 
 struct af_host {
   char *key;
@@ -41,6 +65,20 @@ struct af_host {
   unsigned conn_errors; /* connection-level failures in a row */
   int answered;         /* one transfer got past the connection level */
   int skipped;          /* max_host_errors reached: its URLs end at once */
+  /* The hold's kind (AF_HOLD_*), since when it has held (0: not held),
+   * and how long each kind held it: the host delay and back-off limits. */
+  int hold_kind;
+  uint64_t hold_since;
+  uint64_t hold_ns[AF_HOLD_KINDS];
+  uint64_t last_start;
+  /* robots.txt (af_sched_robots_*). crawl_ns: its Crawl-delay, which
+   * replaces host_delay_ns when larger. */
+  int robots_state;
+  af_robots_t *robots;
+  int robots_status;
+  afetch_errkind_t robots_fail;
+  uint64_t crawl_ns;
+  af_host_stats_t st;
 };
 
 /* What a finished transfer says about its host (af_sched_host_outcome). */
@@ -87,6 +125,15 @@ typedef struct {
   unsigned max_host_errors;
   af_host_t **held;
   size_t nheld, capheld;
+  uint64_t hold_held[AF_HOLD_KINDS];
+  uint64_t hold_wait_ns[AF_HOLD_KINDS];
+
+  /* robots.txt and the host log (af_sched_hosts_keep). */
+  int robots;
+  int keep_hosts;      /* hosts live for the run, not only while in use */
+  int robots_released; /* a stop: nothing waits for a robots.txt */
+  uint64_t t0;         /* the run's start, for per-second counts */
+  uint64_t host_serial;
 } af_sched_t;
 
 /* What af_sched_next needs to know from the rest of the engine. */
@@ -146,6 +193,36 @@ af_item_t *af_sched_take_sleeping(af_sched_t *s);
 af_item_t *af_sched_take_any(af_sched_t *s);
 /* From now on nothing waits on a limit (a stop). */
 void af_sched_wait_end(af_sched_t *s, uint64_t now);
+
+/* Per-host records for the run: with robots set, each host's URLs wait
+ * for its robots.txt (af_sched_robots_wanted); with keep set (implied by
+ * robots), hosts are kept until af_sched_free, so a robots.txt is fetched
+ * once per run and af_sched_host_list sees every host. */
+void af_sched_hosts_keep(af_sched_t *s, int robots, int keep);
+/* After pushing it (a valid URL): 1 when its host's robots.txt must be
+ * fetched now, and from now on that host's URLs wait for
+ * af_sched_robots_set; the engine then pushes the fetch as an item with
+ * robots_probe set, which goes first. 0 otherwise. */
+int af_sched_robots_wanted(af_sched_t *s, af_item_t *it, uint64_t now);
+/* The fetch probe ended with policy r (the scheduler owns it from now;
+ * status the last HTTP status, fail the error kind when the fetch got no
+ * usable answer). Its Crawl-delay becomes the host's delay when larger
+ * than host_delay_ns, counted from the probe's start. Every queued URL of
+ * the host, and any later one, is matched: a refused one moves to the
+ * queue of the invalid lines' pseudo-host (keeping its host) and comes out
+ * of af_sched_next at once, robots_denied set, with no slot taken. */
+void af_sched_robots_set(af_sched_t *s, af_item_t *probe, af_robots_t *r,
+                         int status, afetch_errkind_t fail, uint64_t now);
+/* A refused item (robots_denied): the rule of its host's policy that
+ * refused it (why->pattern NULL: a blanket refusal, or no memory to check
+ * the path, -1). Returns what af_robots_match did. */
+int af_sched_robots_rule(const af_item_t *it, af_robots_rule_t *why);
+/* A stop: no host waits for its robots.txt any more (so its URLs can be
+ * cancelled). */
+void af_sched_robots_release(af_sched_t *s);
+/* Every host kept, in the order they first appeared (free() the array);
+ * NULL with *n = 0 when there are none or memory ran out (*n = SIZE_MAX). */
+af_host_t **af_sched_host_list(const af_sched_t *s, size_t *n);
 
 /* Retry policy: the delay before retry number attempt + 1 (attempt counts
  * from 0): 250 ms doubling per attempt, at most 10 s; a Retry-After of

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "extract.h"
+#include "robots.h"
 #include "transfer.h"
 #include "save.h"
 #include "text.h"
@@ -164,7 +165,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     if (af_buf_append(&it->body, p, take) < 0)
       return CURL_WRITEFUNC_ERROR;
   }
-  if (((af_xfer_t *)it->xfer)->output_dirfd >= 0 && take > 0) {
+  if (((af_xfer_t *)it->xfer)->output_dirfd >= 0 && take > 0 &&
+      !it->robots_probe) {
     int rc = save_bytes(it, p, take);
     if (rc < 0) {
       it->save_err = -rc;
@@ -274,8 +276,11 @@ static CURLcode set_options(af_xfer_t *a, af_item_t *it, CURL *e,
   /* Every safety limit explicitly, for redirects too (docs/DESIGN.md R9). */
   SET(CURLOPT_PROTOCOLS_STR, "http,https");
   SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  SET(CURLOPT_FOLLOWLOCATION, a->o->follow ? 1L : 0L);
-  SET(CURLOPT_MAXREDIRS, (long)a->o->max_redirs);
+  /* A robots.txt fetch follows its redirects whatever -L says, as RFC
+   * 9309 asks (at least five hops). */
+  SET(CURLOPT_FOLLOWLOCATION, a->o->follow || it->robots_probe ? 1L : 0L);
+  SET(CURLOPT_MAXREDIRS, it->robots_probe ? (long)AF_ROBOTS_MAX_REDIRECTS
+                                          : (long)a->o->max_redirs);
   SET(CURLOPT_TIMEOUT_MS, (long)(a->o->timeout * 1000));
   SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(a->o->connect_timeout * 1000));
   /* A server trickling under 1 byte/s for the whole timeout is cut off. */
@@ -305,7 +310,7 @@ static CURLcode set_options(af_xfer_t *a, af_item_t *it, CURL *e,
     SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
   else if (a->o->http_version == AFETCH_HTTP_2)
     SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-  if (a->o->head)
+  if (a->o->head && !it->robots_probe)
     SET(CURLOPT_NOBODY, 1L);
   /* Bigger reads cost less CPU per byte, but every easy handle holds one
    * buffer: keep the default when thousands of transfers run at once. Only
@@ -366,6 +371,11 @@ int af_xfer_start(af_xfer_t *a, af_item_t *it)
   it->max_body = a->o->max_body;
   af_buf_free(&it->body);
   af_buf_init(&it->body, KEEP_MAX);
+  if (it->robots_probe) {
+    /* Whatever its Content-Type: the engine parses it (src/robots.h). */
+    it->keep_body = 1;
+    it->max_body = AF_ROBOTS_MAX_BODY;
+  }
 
   const char *what = NULL;
   CURLcode orc = set_options(a, it, e, &what);

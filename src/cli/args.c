@@ -62,6 +62,16 @@ void cli_usage(FILE *f)
       "in a row,\n"
       "                           a host's other URLs end as host_skipped "
       "(20; 0 off)\n"
+      "      --robots             obey each host's robots.txt (fetched once "
+      "per host;\n"
+      "                           refused URLs end as robots; its "
+      "Crawl-delay, at\n"
+      "                           most 30 s, is that host's --host-delay "
+      "if larger)\n"
+      "      --host-log FILE      one JSON line per host at the end: "
+      "requests, peaks,\n"
+      "                           429/503, back-off, robots outcome, "
+      "skipped\n"
       "\n"
       "HTTP:\n"
       "      --timeout SEC        whole transfer (30)\n"
@@ -162,6 +172,8 @@ enum {
   OPT_REDO,
   OPT_RESOLVE,
   OPT_DNS_RATE,
+  OPT_ROBOTS,
+  OPT_HOST_LOG,
 };
 
 static const struct option longopts[] = {
@@ -172,6 +184,8 @@ static const struct option longopts[] = {
     {"max-host-errors", required_argument, NULL, OPT_MAX_HOST_ERRORS},
     {"resolve", required_argument, NULL, OPT_RESOLVE},
     {"dns-rate", required_argument, NULL, OPT_DNS_RATE},
+    {"robots", no_argument, NULL, OPT_ROBOTS},
+    {"host-log", required_argument, NULL, OPT_HOST_LOG},
     {"rate", required_argument, NULL, OPT_RATE},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"sequential", no_argument, NULL, 's'},
@@ -457,6 +471,13 @@ int cli_args_parse(cli_args_t *c, int argc, char **argv)
       if (parse_uint(optarg, 0, 86400, &u))
         return bad("--max-retry-after", optarg, "expected 0 to 86400 (s)");
       c->o.max_retry_after = (unsigned)u;
+      break;
+    case OPT_ROBOTS:
+      c->o.robots = 1;
+      break;
+    case OPT_HOST_LOG:
+      c->host_log = optarg;
+      c->o.host_stats = 1;
       break;
     case OPT_MAX_HOST_ERRORS:
       if (parse_uint(optarg, 0, 1000000, &u))

@@ -24,6 +24,7 @@ typedef struct {
   cli_color_t color;
   const char *waterfall;
   const char *output;      /* -o FILE: results there instead of stdout */
+  const char *host_log;    /* --host-log FILE */
   const char *cacert_from; /* "--cacert" or the variable that set it */
   const char *capath_from;
   const char *resume; /* --resume FILE: skip its lines, append to it */

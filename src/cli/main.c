@@ -15,12 +15,14 @@
 #include "afetch.h"
 #include "args.h"
 #include "heap.h"
+#include "hostlog.h"
 #include "output.h"
 #include "plan.h"
 #include "resume.h"
 #include "waterfall.h"
 
 static afetch_t *g_engine;
+static int g_hostlog_failed; /* --host-log could not be written */
 static volatile sig_atomic_t g_sigints;
 
 /* First Ctrl-C: stop transfers and print the partial summary. Second: exit
@@ -308,6 +310,8 @@ static int prepare_outputs(const cli_args_t *c, const input_t *in, int n,
 {
   if (c->waterfall && check_out_file("--waterfall", c->waterfall) != 0)
     return -1;
+  if (c->host_log && check_out_file("--host-log", c->host_log) != 0)
+    return -1;
   if (c->o.output_dir && check_save_dir(c->o.output_dir) != 0)
     return -1;
   if (c->output && (check_out_file("-o", c->output) != 0 ||
@@ -434,6 +438,15 @@ static int run_engine(cli_args_t *args, const afetch_callbacks_t *cb,
     snprintf(g_input_err, sizeof(g_input_err), "reading %s failed%s%s",
              k < (size_t)nins ? ins[k].name : "the input", *why ? ": " : "",
              why);
+  }
+  if (args->host_log) {
+    int e =
+        cli_hostlog_write(a, args->host_log, (int)args->o.run, args->o.run > 0);
+    if (e) {
+      fprintf(stderr, "afetch: cannot write '%s': %s\n", args->host_log,
+              strerror(e));
+      g_hostlog_failed = 1;
+    }
   }
   sa.sa_handler = SIG_DFL;
   sigaction(SIGINT, &sa, NULL);
@@ -585,6 +598,8 @@ int main(int argc, char **argv)
     }
     cli_wf_free(app.wf);
   }
+  if (g_hostlog_failed)
+    status = 1;
   if (app.out.write_error == EPIPE) {
     status = 141; /* as if killed by SIGPIPE, and quietly */
   }

@@ -273,13 +273,52 @@ static const char *mode_name(afetch_mode_t m)
 #define LIMIT_MIN_WAIT_MS 1000.0
 #define LIMIT_MIN_WALL_SHARE 0.05
 
+static int limit_worth(const afetch_summary_t *s, uint64_t held, double wait)
+{
+  return held > 0 && wait >= LIMIT_MIN_WAIT_MS &&
+         wait >= LIMIT_MIN_WALL_SHARE * s->wall_ms;
+}
+
+static void print_held(const char *what, uint64_t held, double wait,
+                       const char *fix)
+{
+  fprintf(stderr,
+          "  %s held back %llu %s for %.1f s in all (%.1f s each): %s\n", what,
+          (unsigned long long)held, plural(held, "URL", "URLs"), wait / 1000,
+          wait / 1000 / (double)held, fix);
+}
+
+/* The per-host holds: the host delay (a robots.txt Crawl-delay counts as
+ * one) and the back-off a 429/503 asked for. */
+static void print_holds(const cli_out_t *o, const afetch_summary_t *s)
+{
+  const afetch_options_t *opt = &o->args->o;
+  if (limit_worth(s, s->host_delay_held, s->host_delay_wait_ms)) {
+    char what[96];
+    if (opt->robots)
+      snprintf(what, sizeof(what),
+               "the host delay (--host-delay %u, or a robots.txt Crawl-delay)",
+               opt->host_delay_ms);
+    else
+      snprintf(what, sizeof(what), "--host-delay %u", opt->host_delay_ms);
+    print_held(what, s->host_delay_held, s->host_delay_wait_ms,
+               opt->robots ? "use --host-delay MS to change it (a "
+                             "Crawl-delay larger than it still holds)"
+                           : "use --host-delay MS to change it");
+  }
+  if (limit_worth(s, s->backoff_held, s->backoff_wait_ms))
+    print_held("a host's back-off after 429/503", s->backoff_held,
+               s->backoff_wait_ms,
+               "the server asked to slow down; --max-retry-after SEC caps "
+               "the hold");
+}
+
 static void print_limit(const cli_out_t *o, const afetch_summary_t *s,
                         afetch_limit_t l)
 {
   uint64_t held = s->limit_held[l];
   double wait = s->limit_wait_ms[l];
-  if (held == 0 || wait < LIMIT_MIN_WAIT_MS ||
-      wait < LIMIT_MIN_WALL_SHARE * s->wall_ms)
+  if (!limit_worth(s, held, wait))
     return;
   const afetch_options_t *opt = &o->args->o;
   char what[64];
@@ -304,10 +343,7 @@ static void print_limit(const cli_out_t *o, const afetch_summary_t *s,
     fix = "parsing was behind the network";
     break;
   }
-  fprintf(stderr,
-          "  %s held back %llu %s for %.1f s in all (%.1f s each): %s\n", what,
-          (unsigned long long)held, plural(held, "URL", "URLs"), wait / 1000,
-          wait / 1000 / (double)held, fix);
+  print_held(what, held, wait, fix);
 }
 
 /* Why the run ended early, and how far it got. */
@@ -380,9 +416,11 @@ void cli_out_summary(cli_out_t *o, const afetch_summary_t *s)
             "max %.1f ms\n",
             s->lat_min, s->lat_p50, s->lat_p90, s->lat_p99, s->lat_max);
   /* A sequential run is one at a time on purpose: nothing to suggest. */
-  if (s->mode != AFETCH_MODE_SEQUENTIAL)
+  if (s->mode != AFETCH_MODE_SEQUENTIAL) {
     for (int l = 0; l < AFETCH_LIMIT_COUNT; l++)
       print_limit(o, s, (afetch_limit_t)l);
+    print_holds(o, s);
+  }
   if (s->interrupted || (o->write_error && o->write_error != EPIPE))
     print_stop(o, s, cancelled);
   else if (s->run == 1 && o->wall[1] > 0)

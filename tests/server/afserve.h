@@ -98,6 +98,11 @@ struct srv {
   uint64_t next_id;
   int quiet;
   int stopping;
+  /* /robots.txt: --robots FILE's bytes with 200, or --robots-status N's
+   * status; neither: 404 like any unknown path. */
+  char *robots_body; /* owned */
+  size_t robots_len;
+  int robots_status;
   char rbuf[SRV_READ_CHUNK]; /* safe to share: reads are delivered one by one */
 
   /* Counters shown by /stats. A connection is counted at its first counted

@@ -1,4 +1,5 @@
-/* afserve [--host ADDR] [--port N] [--quiet]
+/* afserve [--host ADDR] [--port N] [--quiet] [--robots FILE]
+ *         [--robots-status N]
  *
  * Listens on a loopback address only, prints the port and a newline on
  * stdout once listening, and stops cleanly on SIGTERM or SIGINT. */
@@ -21,6 +22,8 @@ static void usage(FILE *f)
         "  --host ADDR  loopback address to listen on (127.0.0.1)\n"
         "  --port N     port, 0 for an ephemeral one (0)\n"
         "  --quiet      no messages on stderr except fatal ones\n"
+        "  --robots FILE      serve FILE as /robots.txt (200, text/plain)\n"
+        "  --robots-status N  answer /robots.txt with status N (200-599)\n"
         "Prints the port on stdout once listening.\n",
         f);
 }
@@ -121,8 +124,26 @@ static void ensure_std_fds(void)
   }
 }
 
+/* The whole file, for /robots.txt (at most 4 MiB: tests only). */
+static char *read_file(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  size_t cap = 4u << 20;
+  char *p = malloc(cap);
+  *len = p ? fread(p, 1, cap, f) : 0;
+  fclose(f);
+  return p;
+}
+
+typedef struct {
+  const char *robots_file;
+  int robots_status;
+} extra_args_t;
+
 static int parse_args(int argc, char **argv, const char **host, int *port,
-                      int *quiet)
+                      int *quiet, extra_args_t *x)
 {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -138,6 +159,18 @@ static int parse_args(int argc, char **argv, const char **host, int *port,
     }
     else if (!strncmp(a, "--host=", 7)) {
       *host = a + 7;
+    }
+    else if (!strcmp(a, "--robots") && i + 1 < argc) {
+      x->robots_file = argv[++i];
+    }
+    else if (!strcmp(a, "--robots-status") && i + 1 < argc) {
+      uint64_t n;
+      const char *v = argv[++i];
+      if (parse_u64(v, strlen(v), 599, &n) || n < 200) {
+        fprintf(stderr, "afserve: bad --robots-status: %s\n", v);
+        return -1;
+      }
+      x->robots_status = (int)n;
     }
     else if ((!strcmp(a, "--port") && i + 1 < argc) ||
              !strncmp(a, "--port=", 7)) {
@@ -211,8 +244,9 @@ int main(int argc, char **argv)
   const char *host = "127.0.0.1";
   int port = 0;
   int quiet = 0;
+  extra_args_t x = {NULL, 0};
   ensure_std_fds();
-  if (parse_args(argc, argv, &host, &port, &quiet))
+  if (parse_args(argc, argv, &host, &port, &quiet, &x))
     return 2;
   struct sockaddr_storage addr;
   if (loopback_addr(host, port, &addr)) {
@@ -239,6 +273,16 @@ int main(int argc, char **argv)
   }
   s->loop = &loop;
   s->quiet = quiet;
+  s->robots_status = x.robots_status;
+  if (x.robots_file) {
+    s->robots_body = read_file(x.robots_file, &s->robots_len);
+    if (!s->robots_body) {
+      fprintf(stderr, "afserve: cannot read %s\n", x.robots_file);
+      uv_loop_close(&loop);
+      free(s);
+      return 2;
+    }
+  }
   int status = 0;
   if (start(s, &addr)) {
     srv_stop(s, NULL);
@@ -253,6 +297,7 @@ int main(int argc, char **argv)
     uv_walk(&loop, on_walk, NULL);
     status = 1;
   }
+  free(s->robots_body);
   free(s);
   return status;
 }

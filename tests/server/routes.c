@@ -596,9 +596,29 @@ static void route_raw(conn_t *c, const req_t *r)
 }
 
 /* Returns 1 when the path was one of ours. */
+/* /robots.txt as --robots / --robots-status set it; otherwise not ours
+ * (a 404 like any unknown path). */
+static int route_robots(conn_t *c)
+{
+  srv_t *s = c->srv;
+  if (s->robots_status) {
+    char title[32];
+    snprintf(title, sizeof title, "Status %d", s->robots_status);
+    page_reply(c, s->robots_status, NULL, title, title,
+               reason_phrase(s->robots_status), 0);
+    return 1;
+  }
+  if (!s->robots_body)
+    return 0;
+  conn_reply(c, 200, "text/plain", NULL, s->robots_body, s->robots_len);
+  return 1;
+}
+
 static int route_basic(conn_t *c, const req_t *r)
 {
   const char *p = r->path;
+  if (!strcmp(p, "/robots.txt") && route_robots(c))
+    return 1;
   if (!strcmp(p, "/") || path_is(p, "/page"))
     route_page(c, p);
   else if (!strncmp(p, "/delay/", 7))

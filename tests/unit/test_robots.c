@@ -651,10 +651,36 @@ static void test_oversized(void **state)
   free(longpat);
 }
 
+/* af_robots_match names the rule that decided: the longest match, with
+ * its '$'; none for an allowed path no rule matched. */
+static void test_match_rule(void **state)
+{
+  (void)state;
+  const char txt[] = "User-agent: *\nDisallow: /a\nDisallow: /a/*.pdf$\n"
+                     "Allow: /a/ok\n";
+  af_robots_t *r = af_robots_parse(txt, sizeof(txt) - 1, "afetch/1");
+  assert_non_null(r);
+  af_robots_rule_t w;
+  assert_int_equal(af_robots_match(r, "/a/x.pdf", 8, &w), 0);
+  assert_int_equal(w.len, 8);
+  assert_memory_equal(w.pattern, "/a/*.pdf", 8);
+  assert_true(w.anchored);
+  assert_false(w.allow);
+  assert_int_equal(af_robots_match(r, "/a/b", 4, &w), 0);
+  assert_int_equal(w.len, 2);
+  assert_false(w.anchored);
+  assert_int_equal(af_robots_match(r, "/a/ok", 5, &w), 1);
+  assert_true(w.allow);
+  assert_int_equal(af_robots_match(r, "/b", 2, &w), 1);
+  assert_null(w.pattern);
+  af_robots_free(r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rfc_simple),
+      cmocka_unit_test(test_match_rule),
       cmocka_unit_test(test_rfc_longest_match),
       cmocka_unit_test(test_google_table),
       cmocka_unit_test(test_precedence),

@@ -412,6 +412,148 @@ static void test_host_connected(void **state)
   teardown(&f);
 }
 
+/* Teardown for runs that keep their hosts (robots, host log). */
+static void teardown_kept(fix_t *f)
+{
+  for (af_item_t *it; (it = af_sched_take_any(&f->s));)
+    ;
+  for (int i = 0; i < f->n; i++)
+    af_sched_release(&f->s, &f->items[i]);
+  af_sched_free(&f->s);
+}
+
+/* robots: the host's URLs wait for its robots.txt, which goes first; the
+ * other host goes on. The policy refuses a queued URL at once, with no
+ * slot, and its Crawl-delay holds the host from the fetch's start, which
+ * the summary charges to the host delay (the wait for the file itself to
+ * nothing). */
+static void test_robots_wait(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 50, 6, 0, 0, 1);
+  af_sched_politeness(&f.s, 0, 0);
+  af_sched_hosts_keep(&f.s, 1, 0);
+  af_item_t *a1 = item(&f, "a:80");
+  a1->u.url = "http://a/public";
+  assert_int_equal(af_sched_push(&f.s, a1, 0, T0), 0);
+  assert_int_equal(af_sched_robots_wanted(&f.s, a1, T0), 1);
+  af_item_t *p = item(&f, "a:80");
+  p->u.url = "http://a/robots.txt";
+  p->robots_probe = 1;
+  p->seq = a1->seq;
+  assert_int_equal(af_sched_push(&f.s, p, 0, T0), 0);
+  af_item_t *a2 = item(&f, "a:80");
+  a2->u.url = "http://a/private/x?q=1";
+  assert_int_equal(af_sched_push(&f.s, a2, 0, T0), 0);
+  assert_int_equal(af_sched_robots_wanted(&f.s, a2, T0), 0); /* once */
+  af_item_t *b1 = item(&f, "b:80");
+  assert_int_equal(af_sched_push(&f.s, b1, 0, T0), 0);
+
+  assert_ptr_equal(next(&f, T0, NULL), p);
+  assert_ptr_equal(next(&f, T0, NULL), b1);
+  assert_null(next(&f, T0, NULL)); /* a waits for its robots.txt */
+  af_sched_ended(&f.s, p, T0 + 10 * MS);
+  const char txt[] = "User-agent: *\nDisallow: /private\nCrawl-delay: 1\n";
+  af_robots_t *r = af_robots_parse(txt, sizeof(txt) - 1, "afetch/1");
+  assert_non_null(r);
+  af_sched_robots_set(&f.s, p, r, 200, AFETCH_ERR_NONE, T0 + 10 * MS);
+  af_sched_release(&f.s, p);
+
+  unsigned inflight = f.s.inflight;
+  uint64_t wake = 0;
+  af_item_t *d = next(&f, T0 + 10 * MS, NULL);
+  assert_ptr_equal(d, a2);
+  assert_true(d->robots_denied);
+  assert_int_equal(f.s.inflight, inflight); /* no slot */
+  assert_ptr_equal(d->host, a1->host);      /* it keeps its host */
+  af_robots_rule_t why;
+  assert_int_equal(af_sched_robots_rule(d, &why), 0);
+  assert_int_equal(why.len, 8);
+  assert_memory_equal(why.pattern, "/private", 8);
+  assert_null(next(&f, T0 + 10 * MS, &wake));
+  assert_int_equal(wake, T0 + 1000 * MS); /* Crawl-delay from the fetch */
+  assert_null(next(&f, T0 + 999 * MS, NULL));
+  assert_ptr_equal(next(&f, T0 + 1000 * MS, NULL), a1);
+  assert_int_equal(f.s.hold_held[AF_HOLD_DELAY], 1);
+  assert_int_equal(f.s.hold_wait_ns[AF_HOLD_DELAY], 990 * MS);
+  assert_int_equal(f.s.hold_held[AF_HOLD_BACKOFF], 0);
+
+  /* A URL queued after the policy is matched when it arrives. */
+  af_item_t *a3 = item(&f, "a:80");
+  a3->u.url = "http://a/private";
+  assert_int_equal(af_sched_push(&f.s, a3, 0, T0 + 1000 * MS), 0);
+  assert_ptr_equal(next(&f, T0 + 1000 * MS, NULL), a3);
+  assert_true(a3->robots_denied);
+
+  size_t n = 0;
+  af_host_t **v = af_sched_host_list(&f.s, &n);
+  assert_int_equal(n, 2);
+  assert_string_equal(v[0]->key, "a:80"); /* first seen first */
+  assert_string_equal(v[1]->key, "b:80");
+  assert_int_equal(v[0]->st.requests, 2); /* robots.txt and a1 */
+  assert_int_equal(v[0]->st.disallowed, 2);
+  assert_int_equal(v[0]->crawl_ns, 1000 * MS);
+  assert_int_equal(v[0]->robots_status, 200);
+  free(v);
+  teardown_kept(&f);
+}
+
+/* A stop: hosts that wait for their robots.txt let their URLs go to be
+ * cancelled. */
+static void test_robots_release(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 50, 6, 0, 0, 1);
+  af_sched_hosts_keep(&f.s, 1, 0);
+  push(&f, "a:80", T0);
+  assert_int_equal(af_sched_robots_wanted(&f.s, &f.items[0], T0), 1);
+  assert_null(af_sched_next_cancel(&f.s, T0, 0));
+  af_sched_robots_release(&f.s);
+  assert_ptr_equal(af_sched_next_cancel(&f.s, T0, 0), &f.items[0]);
+  teardown_kept(&f);
+}
+
+/* The host log's counts: 429 and 503, the back-off served (overlaps once),
+ * peaks; and the wait charged to the back-off. */
+static void test_host_records(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 50, 2, 0, 0, 1);
+  af_sched_politeness(&f.s, 0, 0);
+  af_sched_hosts_keep(&f.s, 0, 1);
+  for (int i = 0; i < 3; i++)
+    push(&f, "a:80", T0);
+  af_item_t *x = next(&f, T0, NULL);
+  af_item_t *y = next(&f, T0, NULL);
+  assert_non_null(y);
+  x->status = 429;
+  af_sched_ended(&f.s, x, T0);
+  assert_int_equal(af_sched_host_outcome(&f.s, x, AF_HOST_BUSY, 2, 600, 0, T0),
+                   2000);
+  assert_null(next(&f, T0, NULL)); /* the engine asks after every event */
+  y->status = 503;
+  af_sched_ended(&f.s, y, T0 + 1000 * MS);
+  af_sched_host_outcome(&f.s, y, AF_HOST_BUSY, 2, 600, 0, T0 + 1000 * MS);
+  assert_null(next(&f, T0 + 2999 * MS, NULL));
+  af_item_t *z = next(&f, T0 + 3000 * MS, NULL);
+  assert_ptr_equal(z, &f.items[2]);
+  af_host_t *h = z->host;
+  assert_int_equal(h->st.n429, 1);
+  assert_int_equal(h->st.n503, 1);
+  assert_int_equal(h->st.backoff_ns, 3000 * MS); /* 0-2 s, then to 3 s */
+  assert_int_equal(h->st.requests, 3);
+  assert_int_equal(h->st.peak_inflight, 2);
+  assert_int_equal(h->st.peak_second, 2);
+  /* z waited 3 s, all of it held by the back-off. */
+  assert_int_equal(f.s.hold_held[AF_HOLD_BACKOFF], 1);
+  assert_int_equal(f.s.hold_wait_ns[AF_HOLD_BACKOFF], 3000 * MS);
+  assert_int_equal(f.s.hold_held[AF_HOLD_DELAY], 0);
+  teardown_kept(&f);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -430,6 +572,9 @@ int main(void)
       cmocka_unit_test(test_host_backoff_policy),
       cmocka_unit_test(test_max_host_errors),
       cmocka_unit_test(test_host_connected),
+      cmocka_unit_test(test_robots_wait),
+      cmocka_unit_test(test_robots_release),
+      cmocka_unit_test(test_host_records),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
