@@ -223,8 +223,11 @@ static void tally_result(cli_out_t *o, const afetch_result_t *r)
   cli_tally_t *t = &o->tally[r->run == 1 ? 1 : 0];
   if (r->error && r->error_kind == AFETCH_ERR_CANCELLED)
     t->cancelled++;
-  else if (r->error)
+  else if (r->error) {
     t->failed++;
+    if ((unsigned)r->error_kind < CLI_KINDS)
+      t->by_kind[r->error_kind]++;
+  }
   else if (r->status >= 500)
     t->http5++;
   else if (r->status >= 400)
@@ -380,6 +383,29 @@ static void print_resumed(const cli_out_t *o, const afetch_summary_t *s)
   fputc('\n', stderr);
 }
 
+/* Why the failures failed, the largest kinds first ("failed: 980 dns, 20
+ * connect"): a run that fails wholesale says at once whether it was the
+ * names, the network or the list. */
+static void print_failures(const cli_tally_t *t)
+{
+  int used[CLI_KINDS] = {0};
+  fputs("  failed:", stderr);
+  for (int shown = 0;; shown++) {
+    int best = -1;
+    for (int k = 0; k < CLI_KINDS; k++)
+      if (!used[k] && t->by_kind[k] &&
+          (best < 0 || t->by_kind[k] > t->by_kind[best]))
+        best = k;
+    if (best < 0)
+      break;
+    used[best] = 1;
+    fprintf(stderr, "%s %llu %s", shown ? "," : "",
+            (unsigned long long)t->by_kind[best],
+            afetch_errkind_name((afetch_errkind_t)best));
+  }
+  fputc('\n', stderr);
+}
+
 void cli_out_summary(cli_out_t *o, const afetch_summary_t *s)
 {
   int run = s->run == 1 ? 1 : 0;
@@ -408,6 +434,8 @@ void cli_out_summary(cli_out_t *o, const afetch_summary_t *s)
     fprintf(stderr, ", %llu cancelled", (unsigned long long)cancelled);
   fprintf(stderr, " in %.3f s (%.1f req/s), %s\n", s->wall_ms / 1000, s->rps,
           b);
+  if (t->failed)
+    print_failures(t);
   if (o->resume)
     print_resumed(o, s);
   if (s->succeeded > 0)

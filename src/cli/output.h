@@ -10,8 +10,12 @@
 #include "resume.h"
 
 /* One run's results by outcome: ok is 2xx/3xx, failed has no response. */
+/* Error kinds counted for the summary (afetch_errkind_t is smaller). */
+#define CLI_KINDS 32
+
 typedef struct {
   uint64_t ok, http4, http5, failed, cancelled;
+  uint64_t by_kind[CLI_KINDS]; /* failed, by error_kind */
 } cli_tally_t;
 
 typedef struct {

@@ -104,4 +104,14 @@ set -e
   true
 assert_eq "$(jq -s -c '[.[].line] | sort' "$tmp/two.json")" "[1,2,3,4]" \
   "line numbers across two files"
+# The summary says why the failures failed, the largest kind first (ties in
+# the order of the kinds); a run without failures has no such line.
+printf '%s\n' "http://127.0.0.1:1/a" "ftp://127.0.0.1/" "http://127.0.0.1:1/b" \
+  "not a url" "http://127.0.0.1:1/c" "$AF_BASE/page/k" >"$tmp/kinds.txt"
+"$AFETCH" -q "$tmp/kinds.txt" 2>"$tmp/kinds.err" && fail "failures: exit 0"
+assert_eq "$(grep '^  failed:' "$tmp/kinds.err")" \
+  "  failed: 3 connect, 1 invalid_url, 1 scheme" "the failures by kind"
+"$AFETCH" -q "$AF_BASE/page/k2" 2>"$tmp/nofail.err"
+grep -q 'failed:' "$tmp/nofail.err" &&
+  fail "a failures line without failures: $(cat "$tmp/nofail.err")"
 pass basic
