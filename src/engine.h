@@ -16,6 +16,7 @@
 #include "item.h"
 #include "parse.h"
 #include "scheduler.h"
+#include "spill.h"
 #include "stats.h"
 #include "transfer.h"
 
@@ -44,6 +45,8 @@ struct afetch {
   af_xfer_t xfer;
   af_parse_t parse;
   af_curlev_t ev;
+  af_spill_t spill; /* URLs of hosts with enough queued (docs/DESIGN.md) */
+  int spill_on;     /* this run reads past the window and spills */
 
   /* The run. */
   afetch_mode_t run_mode; /* SEQUENTIAL or CONCURRENT */
