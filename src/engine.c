@@ -122,6 +122,28 @@ static int input_room(void *ud)
          a->sched.supply < a->sched.concurrency + a->sched.concurrency / 2;
 }
 
+/* The oldest spilled URL of key's host (of any host: NULL) as an item, as
+ * it was when read; NULL when there is none or on a failure (a->fatal). */
+static af_item_t *unspill(afetch_t *a, const char *key)
+{
+  af_spill_rec_t r;
+  int rc = key ? af_spill_take(&a->spill, key, &r)
+               : af_spill_take_any(&a->spill, &r);
+  if (rc <= 0) {
+    if (rc < 0)
+      a->fatal = rc == -ENOMEM ? AFETCH_ENOMEM : AFETCH_EIO;
+    return NULL;
+  }
+  af_item_t *it = new_item(a, r.text, r.len, r.line, 0);
+  if (!it) {
+    a->fatal = AFETCH_ENOMEM;
+    return NULL;
+  }
+  it->seq = r.seq;
+  it->t_intake = r.t_intake;
+  return it;
+}
+
 /* A URL left its host's queue: the host's spilled URLs come back
  * while its queue is below spill_depth, oldest first, as they were read.
  * A record that cannot be read back is a fatal error: its line would have
@@ -132,20 +154,9 @@ static void refill(afetch_t *a, const af_item_t *it)
     return;
   const char *key = it->u.hostkey;
   while (!a->fatal && af_sched_host_depth(&a->sched, key) < spill_depth(a)) {
-    af_spill_rec_t r;
-    int rc = af_spill_take(&a->spill, key, &r);
-    if (rc <= 0) {
-      if (rc < 0)
-        a->fatal = rc == -ENOMEM ? AFETCH_ENOMEM : AFETCH_EIO;
+    af_item_t *n = unspill(a, key);
+    if (!n)
       return;
-    }
-    af_item_t *n = new_item(a, r.text, r.len, r.line, 0);
-    if (!n) {
-      a->fatal = AFETCH_ENOMEM;
-      return;
-    }
-    n->seq = r.seq;
-    n->t_intake = r.t_intake;
     if (af_sched_push(&a->sched, n, 0, uv_hrtime()) < 0) {
       af_sched_release(&a->sched, n);
       af_item_free(n);
@@ -159,19 +170,12 @@ static void cancel(afetch_t *a, af_item_t *it);
 static void cancel_spilled(afetch_t *a)
 {
   while (!a->fatal && a->spill.pending > 0) {
-    af_spill_rec_t r;
-    int rc = af_spill_take_any(&a->spill, &r);
-    if (rc <= 0) {
-      a->fatal = rc == -ENOMEM ? AFETCH_ENOMEM : AFETCH_EIO;
-      return;
-    }
-    af_item_t *it = new_item(a, r.text, r.len, r.line, 0);
+    af_item_t *it = unspill(a, NULL);
     if (!it) {
-      a->fatal = AFETCH_ENOMEM;
+      if (!a->fatal)
+        a->fatal = AFETCH_EIO; /* pending, yet nothing to take */
       return;
     }
-    it->seq = r.seq;
-    it->t_intake = r.t_intake;
     cancel(a, it);
   }
 }
