@@ -373,6 +373,7 @@ AFETCH_API void afetch_free(afetch_t *a)
     af_item_free(a->ring[i]);
   free(a->ring);
   af_sched_free(&a->sched);
+  af_spill_free(&a->spill);
   curl_slist_free_all(a->hdr_list);
   free(a->user_agent);
   free(a->default_scheme);

@@ -7,6 +7,7 @@
  * in flight, parsing, waiting for a retry or held for ordering: not when
  * curl has no running handles (docs/DESIGN.md R7; curl/curl#4316). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,22 +17,13 @@
 
 static int wants_dns(const afetch_t *a, const af_item_t *it);
 
-static void on_line(void *ud, const char *line, size_t len, uint64_t lineno,
-                    int too_long)
+/* An item for one input line, parsed (NULL when out of memory). */
+static af_item_t *new_item(afetch_t *a, const char *line, size_t len,
+                           uint64_t lineno, int too_long)
 {
-  afetch_t *a = ud;
-  if (a->stopping || a->fatal)
-    return;
-  /* Before any parsing: a resumed run passes millions of done lines. */
-  if (a->o.skip_line && a->o.skip_line(a->o.skip_ud, lineno)) {
-    a->n_skipped++;
-    return;
-  }
   af_item_t *it = calloc(1, sizeof(*it));
-  if (!it) {
-    a->fatal = AFETCH_ENOMEM;
-    return;
-  }
+  if (!it)
+    return NULL;
   it->line = lineno;
   it->save_fd = -1;
   af_buf_init(&it->body, 0);
@@ -48,6 +40,57 @@ static void on_line(void *ud, const char *line, size_t len, uint64_t lineno,
   if (it->bad != AFETCH_ERR_NONE) {
     it->bad_msg = strdup(err);
   }
+  return it;
+}
+
+/* How many URLs a host keeps queued in memory once the list is read past
+ * the window: enough to refill its per-host slots several times over
+ * before the spill is read again. */
+static unsigned spill_depth(const afetch_t *a)
+{
+  return 4 * a->o.per_host;
+}
+
+/* Sorted lists (docs/DESIGN.md): a URL goes to the spill file when its
+ * host already has URLs there (they are older: order within a host is
+ * kept), or when the read-ahead window is full and its host has enough
+ * queued. Otherwise, or when the spill fails, it is queued as usual.
+ * 1 when spilled. */
+static int spill_line(afetch_t *a, const af_item_t *it, const char *line,
+                      size_t len)
+{
+  if (!a->spill_on || !it->u.url)
+    return 0;
+  const char *key = it->u.hostkey;
+  if (af_spill_count(&a->spill, key) == 0 &&
+      (a->sched.queued < a->o.read_ahead ||
+       af_sched_host_depth(&a->sched, key) < spill_depth(a)))
+    return 0;
+  af_spill_rec_t r = {it->line, it->seq, it->t_intake, line, len};
+  if (af_spill_put(&a->spill, key, &r) == 0)
+    return 1;
+  /* No room on disk: this run goes on as if there were no spill file
+   * (what is in it still comes back). */
+  a->spill_on = 0;
+  return 0;
+}
+
+static void on_line(void *ud, const char *line, size_t len, uint64_t lineno,
+                    int too_long)
+{
+  afetch_t *a = ud;
+  if (a->stopping || a->fatal)
+    return;
+  /* Before any parsing: a resumed run passes millions of done lines. */
+  if (a->o.skip_line && a->o.skip_line(a->o.skip_ud, lineno)) {
+    a->n_skipped++;
+    return;
+  }
+  af_item_t *it = new_item(a, line, len, lineno, too_long);
+  if (!it) {
+    a->fatal = AFETCH_ENOMEM;
+    return;
+  }
   if (a->o.shard_n > 0) {
     uint64_t h = it->u.url ? it->u.hash : afetch_host_hash(line, len);
     if (h % a->o.shard_n != a->o.shard_k) {
@@ -58,6 +101,10 @@ static void on_line(void *ud, const char *line, size_t len, uint64_t lineno,
   it->seq = a->next_seq++;
   it->t_intake = uv_hrtime();
   a->n_read++;
+  if (spill_line(a, it, line, len)) {
+    af_item_free(it);
+    return;
+  }
   if (af_sched_push(&a->sched, it, 0, it->t_intake) < 0) {
     af_sched_release(&a->sched, it);
     af_item_free(it);
@@ -77,11 +124,80 @@ static void on_line(void *ud, const char *line, size_t len, uint64_t lineno,
 }
 
 /* The read-ahead rule, in one place: the input may read on while fewer
- * than read_ahead URLs wait in the queues. */
+ * than read_ahead URLs wait in the queues; with a spill, also past that
+ * while the queues hold too few hosts to fill the slots (supply below
+ * 1.5 x concurrency: every host counts up to per_host), as on a list
+ * sorted by host, up to twice the window in memory and AF_SPILL_MAX
+ * URLs on disk. */
+#define AF_SPILL_MAX (1u << 20)
 static int input_room(void *ud)
 {
   afetch_t *a = ud;
-  return !a->stopping && a->sched.queued < a->o.read_ahead;
+  if (a->stopping)
+    return 0;
+  if (a->sched.queued < a->o.read_ahead)
+    return 1;
+  return a->spill_on && a->sched.queued < 2 * (uint64_t)a->o.read_ahead &&
+         a->spill.pending < AF_SPILL_MAX &&
+         a->sched.supply < a->sched.concurrency + a->sched.concurrency / 2;
+}
+
+/* The oldest spilled URL of key's host (of any host: NULL) as an item, as
+ * it was when read; NULL when there is none or on a failure (a->fatal). */
+static af_item_t *unspill(afetch_t *a, const char *key)
+{
+  af_spill_rec_t r;
+  int rc = key ? af_spill_take(&a->spill, key, &r)
+               : af_spill_take_any(&a->spill, &r);
+  if (rc <= 0) {
+    if (rc < 0)
+      a->fatal = rc == -ENOMEM ? AFETCH_ENOMEM : AFETCH_EIO;
+    return NULL;
+  }
+  af_item_t *it = new_item(a, r.text, r.len, r.line, 0);
+  if (!it) {
+    a->fatal = AFETCH_ENOMEM;
+    return NULL;
+  }
+  it->seq = r.seq;
+  it->t_intake = r.t_intake;
+  return it;
+}
+
+/* A URL left its host's queue: the host's spilled URLs come back
+ * while its queue is below spill_depth, oldest first, as they were read.
+ * A record that cannot be read back is a fatal error: its line would have
+ * no result. */
+static void refill(afetch_t *a, const af_item_t *it)
+{
+  if (!it->u.url || a->spill.pending == 0)
+    return;
+  const char *key = it->u.hostkey;
+  while (!a->fatal && af_sched_host_depth(&a->sched, key) < spill_depth(a)) {
+    af_item_t *n = unspill(a, key);
+    if (!n)
+      return;
+    if (af_sched_push(&a->sched, n, 0, uv_hrtime()) < 0) {
+      af_sched_release(&a->sched, n);
+      af_item_free(n);
+      a->fatal = AFETCH_ENOMEM;
+    }
+  }
+}
+
+/* After a stop: every spilled URL ends as cancelled, like a queued one. */
+static void cancel(afetch_t *a, af_item_t *it);
+static void cancel_spilled(afetch_t *a)
+{
+  while (!a->fatal && a->spill.pending > 0) {
+    af_item_t *it = unspill(a, NULL);
+    if (!it) {
+      if (!a->fatal)
+        a->fatal = AFETCH_EIO; /* pending, yet nothing to take */
+      return;
+    }
+    cancel(a, it);
+  }
 }
 
 static void input_wake(void *ud)
@@ -272,6 +388,7 @@ static void on_parse_done(void *ud, af_item_t *it, int cancelled)
 void af_engine_init(afetch_t *a)
 {
   af_sched_init(&a->sched);
+  af_spill_init(&a->spill);
   af_input_init(&a->in, a->loop);
   a->in.line = on_line;
   a->in.room = input_room;
@@ -312,9 +429,9 @@ static int run_idle(const afetch_t *a)
     return 1;
   if (a->sched.nsleep)
     return 0;
-  if (a->stopping)
-    return a->sched.queued == 0 && a->held == 0;
-  return a->in.eof && a->sched.queued == 0 && a->held == 0;
+  if (a->sched.queued || a->held || a->spill.pending)
+    return 0;
+  return a->stopping || a->in.eof;
 }
 
 static void fill_summary(afetch_t *a, afetch_summary_t *s)
@@ -386,6 +503,10 @@ int af_engine_run_begin(afetch_t *a)
   a->next_seq = a->next_emit = 0;
   a->n_done = a->n_ok = a->n_failed = a->n_http_err = a->n_bytes = 0;
   a->n_read = a->n_cancelled = a->n_skipped = 0;
+  /* Racing ahead is pointless when results go out in input order (they
+   * would wait in the reorder window) or one at a time, and needless
+   * when one host may take every slot. */
+  a->spill_on = !a->order_input && a->o.per_host < concurrency;
   af_sched_run_begin(&a->sched, concurrency, seq ? 1 : a->o.per_host, a->o.rate,
                      seq, a->order_input, a->window, uv_hrtime());
   af_sched_politeness(&a->sched, (uint64_t)a->o.host_delay_ms * 1000000,
@@ -433,6 +554,7 @@ static void run_end(afetch_t *a)
   drop_held(a);
   for (af_item_t *it; (it = af_sched_take_any(&a->sched));)
     af_item_free(it);
+  af_spill_free(&a->spill); /* closing it removes the file */
   /* Order matters: easies first, then the multi handle (docs/DESIGN.md R6). */
   af_xfer_pool_free(&a->xfer);
   af_curlev_shut(&a->ev);
@@ -605,6 +727,7 @@ static uint64_t start_ready(afetch_t *a)
       a->fatal = AFETCH_ENOMEM;
     if (!it)
       break;
+    refill(a, it);
     if (it->robots_denied) {
       af_robots_refused(it);
       complete(a, it);
@@ -653,6 +776,7 @@ static void decide(afetch_t *a)
          !a->fatal &&
          (it = af_sched_next_cancel(&a->sched, uv_hrtime(), a->next_emit));)
       cancel(a, it);
+    cancel_spilled(a);
   }
   else {
     for (;;) {

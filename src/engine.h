@@ -18,6 +18,7 @@
 #include "parse.h"
 #include "pin.h"
 #include "scheduler.h"
+#include "spill.h"
 #include "stats.h"
 #include "transfer.h"
 
@@ -47,8 +48,10 @@ struct afetch {
   af_parse_t parse;
   af_curlev_t ev;
   af_dns_t dns;
-  af_pins_t pins;  /* --resolve */
-  int dns_by_curl; /* this run leaves names to libcurl (a proxy) */
+  af_pins_t pins;   /* --resolve */
+  int dns_by_curl;  /* this run leaves names to libcurl (a proxy) */
+  af_spill_t spill; /* URLs of hosts with enough queued (docs/DESIGN.md) */
+  int spill_on;     /* this run reads past the window and spills */
 
   /* The run. */
   afetch_mode_t run_mode; /* SEQUENTIAL or CONCURRENT */

@@ -634,9 +634,22 @@ static void queue_insert_sorted(af_host_t *h, af_item_t *it)
   n->prev = it;
 }
 
-static af_item_t *queue_pop(af_host_t *h)
+/* A host's queue grew or shrank by one: its depth, and how many slots
+ * the queues could fill (supply), which tells the engine whether reading
+ * further ahead may find work for idle slots. */
+static void depth_add(af_sched_t *s, af_host_t *h, int d)
+{
+  unsigned before = h->nqueued < s->per_host ? h->nqueued : s->per_host;
+  h->nqueued = (unsigned)((int)h->nqueued + d);
+  unsigned after = h->nqueued < s->per_host ? h->nqueued : s->per_host;
+  if (!h->unlimited)
+    s->supply = s->supply - before + after;
+}
+
+static af_item_t *queue_pop(af_sched_t *s, af_host_t *h)
 {
   af_item_t *it = h->head;
+  depth_add(s, h, -1);
   h->head = it->next;
   if (h->head)
     h->head->prev = NULL;
@@ -718,6 +731,7 @@ static int robots_refuse(af_sched_t *s, af_host_t *h, af_item_t *it)
    * queue is the pseudo-host's. */
   af_host_t *inv = &s->invalid_host;
   queue_insert_from_tail(inv, it);
+  depth_add(s, inv, 1);
   heap_update(s, inv);
   return 1;
 }
@@ -736,6 +750,7 @@ static void enqueue(af_sched_t *s, af_item_t *it, uint64_t now)
     queue_insert_sorted(h, it);
   else
     queue_push_back(h, it);
+  depth_add(s, h, 1);
   if (h->head == it)
     heap_update(s, h);
 }
@@ -800,8 +815,10 @@ void af_sched_robots_set(af_sched_t *s, af_item_t *probe, af_robots_t *r,
     next = it->next;
     af_item_t *prev = it->prev;
     queue_unlink(h, it);
-    if (robots_refuse(s, h, it))
+    if (robots_refuse(s, h, it)) {
+      depth_add(s, h, -1);
       continue;
+    }
     /* Allowed: back in its place. */
     if (prev) {
       it->prev = prev;
@@ -867,6 +884,16 @@ int af_sched_push(af_sched_t *s, af_item_t *it, uint64_t ready_at, uint64_t now)
   if (ready_at > now)
     return sleep_push(s, it);
   enqueue(s, it, now);
+  return 0;
+}
+
+unsigned af_sched_host_depth(const af_sched_t *s, const char *key)
+{
+  if (!s->hcap)
+    return 0;
+  for (af_host_t *h = s->htab[bucket(s, key, s->hcap)]; h; h = h->hnext)
+    if (strcmp(h->key, key) == 0)
+      return h->nqueued;
   return 0;
 }
 
@@ -955,7 +982,7 @@ af_item_t *af_sched_next(af_sched_t *s, uint64_t now, const af_sched_gate_t *g,
     if (!window_ok(s, it, g->next_emit))
       why = AF_WAIT_WINDOW;
     else if (h->skipped) {
-      queue_pop(h);
+      queue_pop(s, h);
       s->queued--;
       it->host_skipped = 1;
       if (!it->robots_probe)
@@ -972,7 +999,7 @@ af_item_t *af_sched_next(af_sched_t *s, uint64_t now, const af_sched_gate_t *g,
     else if (!h->unlimited && !rate_ok(s, now, wake))
       why = AFETCH_LIMIT_RATE;
     else {
-      queue_pop(h);
+      queue_pop(s, h);
       s->queued--;
       if (!h->unlimited) {
         wait_charge(s, it, now);
@@ -1015,7 +1042,7 @@ af_item_t *af_sched_next_cancel(af_sched_t *s, uint64_t now, uint64_t next_emit)
   af_item_t *it = h->head;
   if (!window_ok(s, it, next_emit))
     return NULL;
-  queue_pop(h);
+  queue_pop(s, h);
   s->queued--;
   wait_charge(s, it, now);
   heap_update(s, h);
@@ -1045,7 +1072,7 @@ af_item_t *af_sched_take_any(af_sched_t *s)
         h = c;
   if (!h)
     return NULL;
-  it = queue_pop(h);
+  it = queue_pop(s, h);
   s->queued--;
   heap_update(s, h);
   af_sched_release(s, it);

@@ -79,6 +79,7 @@ struct af_host {
   afetch_errkind_t robots_fail;
   uint64_t crawl_ns;
   af_host_stats_t st;
+  unsigned nqueued; /* items in its queue */
 };
 
 /* What a finished transfer says about its host (af_sched_host_outcome). */
@@ -101,6 +102,7 @@ typedef struct {
   unsigned inflight; /* started, not ended */
   size_t nsleep;     /* waiting for their ready_at */
   int oom;           /* a push or a heap growth failed */
+  uint64_t supply;   /* sum over hosts of min(queue length, per_host) */
 
   af_host_t **htab;
   size_t hcap, hcount;
@@ -180,6 +182,8 @@ af_item_t *af_sched_next(af_sched_t *s, uint64_t now, const af_sched_gate_t *g,
                          uint64_t *wake);
 /* A started item's transfer ended: its slots are free. */
 void af_sched_ended(af_sched_t *s, af_item_t *it, uint64_t now);
+/* Items queued for the host of key (0 when it is unknown). */
+unsigned af_sched_host_depth(const af_sched_t *s, const char *key);
 /* The item is finished with: drops its hold on its host. */
 void af_sched_release(af_sched_t *s, af_item_t *it);
 /* After a stop: the next queued item to cancel, lowest input line first

@@ -486,6 +486,12 @@ static void test_robots_wait(void **state)
   assert_ptr_equal(next(&f, T0 + 1000 * MS, NULL), a3);
   assert_true(a3->robots_denied);
 
+  /* The queues' depths followed the refused URLs to the pseudo-host and
+   * out again: nothing is queued, so nothing is counted as supply. */
+  assert_int_equal(a1->host->nqueued, 0);
+  assert_int_equal(f.s.invalid_host.nqueued, 0);
+  assert_int_equal(f.s.supply, 0);
+
   size_t n = 0;
   af_host_t **v = af_sched_host_list(&f.s, &n);
   assert_int_equal(n, 2);
