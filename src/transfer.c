@@ -370,9 +370,11 @@ int af_xfer_start(af_xfer_t *a, af_item_t *it)
   }
   it->max_body = a->o->max_body;
   af_buf_free(&it->body);
-  af_buf_init(&it->body, KEEP_MAX);
+  af_buf_init(&it->body, it->robots_probe ? AF_ROBOTS_MAX_BODY : KEEP_MAX);
   if (it->robots_probe) {
-    /* Whatever its Content-Type: the engine parses it (src/robots.h). */
+    /* Whatever its Content-Type: the engine parses it (src/robots.h), all
+     * of the AF_ROBOTS_MAX_BODY bytes RFC 9309 asks a crawler to read, not
+     * only the prefix kept for a page's title. */
     it->keep_body = 1;
     it->max_body = AF_ROBOTS_MAX_BODY;
   }

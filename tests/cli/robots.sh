@@ -8,6 +8,8 @@
 #     not slowed;
 #   - a 4xx robots.txt allows all, a 5xx or an unreachable host disallows
 #     all (every line ends as robots, nothing else is requested);
+#   - a robots.txt moved by up to 5 redirects is followed, one moved 6
+#     times counts as none; only its first 500 KiB are read;
 #   - --host-log agrees with what each server counted;
 #   - the summary names the host delay that held the run back.
 set -euo pipefail
@@ -177,5 +179,41 @@ wait "$pid" || rc=$?
 assert_eq "$rc" 130 "interrupted"
 assert_eq "$(jq -r .error_kind "$tmp/out4.json" | sort | uniq -c |
   awk '{print $2 "=" $1}')" "cancelled=3" "every waiting line cancelled"
+
+# --- a robots.txt that moved, and one larger than what is parsed ------------
+# E: moved 3 times (301s): followed, its rules hold. F: moved 6 times, past
+# the 5 redirects RFC 9309 asks for: no file, so allow all. G: 600 KiB, a
+# rule at the start and one past the 500 KiB that are parsed: only the
+# first holds, and memory stays bounded.
+printf 'User-agent: *\nDisallow: /private\n' >"$tmp/robots-e.txt"
+{
+  printf 'User-agent: *\nDisallow: /first\n'
+  awk 'BEGIN { for (i = 0; i < 8000; i++) printf "# %075d\n", i }'
+  printf 'Disallow: /late\n'
+} >"$tmp/robots-g.txt"
+af_start_server --robots "$tmp/robots-e.txt" --robots-redirects 3
+E=$AF_BASE4
+af_start_server --robots "$tmp/robots-e.txt" --robots-redirects 6
+F=$AF_BASE5
+af_start_server --robots "$tmp/robots-g.txt"
+G=$AF_BASE6
+printf '%s\n' "$E/page?e" "$E/private/e" "$F/page?f" "$F/private/f" \
+  "$G/first/g" "$G/late/g" "$G/page?g" >"$tmp/in5.txt"
+"$AFETCH" --json --no-summary --robots "$tmp/in5.txt" >"$tmp/out5.json" || true
+kind() { jq -r --arg u "$1" 'select(.url == $u) | .error_kind // .status' \
+  "$tmp/out5.json"; }
+assert_eq "$(kind "$E/private/e")" robots "moved 3 times: its rule holds"
+assert_eq "$(kind "$E/page?e")" 200 "moved 3 times: other paths fetched"
+assert_eq "$(af_log "$E" | awk '{print $2}' | grep -c '^/robots')" 4 \
+  "moved 3 times: /robots.txt and its 3 moves, each once"
+assert_eq "$(af_log "$F" | awk '{print $2}' | grep -c '^/private/f$')" 1 \
+  "moved 6 times: no file, allow all (the path was requested)"
+assert_eq "$(af_log "$F" | awk '{print $2}' | grep -c '^/robots')" 6 \
+  "moved 6 times: /robots.txt and 5 redirects followed, no more"
+assert_eq "$(kind "$G/first/g")" robots "600 KiB robots.txt: the first rule"
+assert_eq "$(af_log "$G" | awk '{print $2}' | grep -c '^/late/g$')" 1 \
+  "600 KiB robots.txt: a rule past 500 KiB does not hold"
+assert_eq "$(af_log "$G" | awk '{print $2}' | grep -c '^/first')" 0 \
+  "600 KiB robots.txt: the refused path was not requested"
 
 pass

@@ -103,6 +103,7 @@ struct srv {
   char *robots_body; /* owned */
   size_t robots_len;
   int robots_status;
+  int robots_redirects;      /* /robots.txt -> /robots/N-1 -> ... /robots/0 */
   char rbuf[SRV_READ_CHUNK]; /* safe to share: reads are delivered one by one */
 
   /* Counters shown by /stats. A connection is counted at its first counted

@@ -1,5 +1,5 @@
 /* afserve [--host ADDR] [--port N] [--quiet] [--robots FILE]
- *         [--robots-status N]
+ *         [--robots-status N] [--robots-redirects N]
  *
  * Listens on a loopback address only, prints the port and a newline on
  * stdout once listening, and stops cleanly on SIGTERM or SIGINT. */
@@ -24,6 +24,7 @@ static void usage(FILE *f)
         "  --quiet      no messages on stderr except fatal ones\n"
         "  --robots FILE      serve FILE as /robots.txt (200, text/plain)\n"
         "  --robots-status N  answer /robots.txt with status N (200-599)\n"
+        "  --robots-redirects N  /robots.txt is N 301s away (0-20)\n"
         "Prints the port on stdout once listening.\n",
         f);
 }
@@ -140,6 +141,7 @@ static char *read_file(const char *path, size_t *len)
 typedef struct {
   const char *robots_file;
   int robots_status;
+  int robots_redirects;
 } extra_args_t;
 
 static int parse_args(int argc, char **argv, const char **host, int *port,
@@ -171,6 +173,15 @@ static int parse_args(int argc, char **argv, const char **host, int *port,
         return -1;
       }
       x->robots_status = (int)n;
+    }
+    else if (!strcmp(a, "--robots-redirects") && i + 1 < argc) {
+      uint64_t n;
+      const char *v = argv[++i];
+      if (parse_u64(v, strlen(v), 20, &n)) {
+        fprintf(stderr, "afserve: bad --robots-redirects: %s\n", v);
+        return -1;
+      }
+      x->robots_redirects = (int)n;
     }
     else if ((!strcmp(a, "--port") && i + 1 < argc) ||
              !strncmp(a, "--port=", 7)) {
@@ -244,7 +255,7 @@ int main(int argc, char **argv)
   const char *host = "127.0.0.1";
   int port = 0;
   int quiet = 0;
-  extra_args_t x = {NULL, 0};
+  extra_args_t x = {NULL, 0, 0};
   ensure_std_fds();
   if (parse_args(argc, argv, &host, &port, &quiet, &x))
     return 2;
@@ -274,6 +285,7 @@ int main(int argc, char **argv)
   s->loop = &loop;
   s->quiet = quiet;
   s->robots_status = x.robots_status;
+  s->robots_redirects = x.robots_redirects;
   if (x.robots_file) {
     s->robots_body = read_file(x.robots_file, &s->robots_len);
     if (!s->robots_body) {

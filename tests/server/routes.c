@@ -598,9 +598,21 @@ static void route_raw(conn_t *c, const req_t *r)
 /* Returns 1 when the path was one of ours. */
 /* /robots.txt as --robots / --robots-status set it; otherwise not ours
  * (a 404 like any unknown path). */
-static int route_robots(conn_t *c)
+static int route_robots(conn_t *c, const char *path)
 {
   srv_t *s = c->srv;
+  /* --robots-redirects N: /robots.txt moved N times, by 301s through
+   * /robots/N-1 ... /robots/0, which is the file. */
+  uint64_t left = (uint64_t)s->robots_redirects; /* to go, before the file */
+  if (strcmp(path, "/robots.txt") != 0 &&
+      (!s->robots_redirects || path_num(path, "/robots/", 20, &left, NULL)))
+    return 0;
+  if (left > 0) {
+    char loc[32];
+    int len = snprintf(loc, sizeof loc, "/robots/%" PRIu64, left - 1);
+    redirect(c, 301, loc, (size_t)len);
+    return 1;
+  }
   if (s->robots_status) {
     char title[32];
     snprintf(title, sizeof title, "Status %d", s->robots_status);
@@ -617,7 +629,8 @@ static int route_robots(conn_t *c)
 static int route_basic(conn_t *c, const req_t *r)
 {
   const char *p = r->path;
-  if (!strcmp(p, "/robots.txt") && route_robots(c))
+  if ((!strcmp(p, "/robots.txt") || !strncmp(p, "/robots/", 8)) &&
+      route_robots(c, p))
     return 1;
   if (!strcmp(p, "/") || path_is(p, "/page"))
     route_page(c, p);
