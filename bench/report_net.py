@@ -109,7 +109,8 @@ def report(a):
         "namespace of `tests/cli/lib_net.sh`: afdns answers every name "
         "`hN.web.test` with 127.0.0.N (`d50-` names after 50 ms, `bh-` "
         "names never), nginx 1.22 serves TLS 1.3 + HTTP/2 on every address "
-        "under our CA, which is the namespace's system store. All clients "
+        "under our CA, which is the namespace's system store (a bundle of %s "
+        "certificates: ours and Debian's roots, as a real store). All clients "
         "run under `nice -n 10`. The run took %s s; load average at the end "
         "%s (the machine is shared: other builds ran meanwhile, so a "
         "figure can be off by tens of per cent; ratios are taken within a "
@@ -117,6 +118,7 @@ def report(a):
         % (meta.get("date", "?"), meta.get("size", "?"),
            " (**not the issue's sizes: the targets are not meaningful**)"
            if smoke else "", meta.get("rounds", "?"),
+           meta.get("ca_roots", "?"),
            meta.get("duration_s", "?"), meta.get("load", "?"),
            meta.get("afetch", "?")))
     L.append("")
@@ -305,6 +307,10 @@ def report(a):
                              f(R.med(w, t, "dns_names"), "%.0f"),
                              f(R.max(w, t, "threads_max"), "%.0f")))
         L.append("")
+    L.append("What is in the way of each target NOT MET, with the profile "
+             "or counter that shows it: [PERFORMANCE.md](PERFORMANCE.md), "
+             "section *The local internet*.")
+    L.append("")
     L.append("Columns: wall and CPU (user + sys of the tool and its children, "
              "`bench/measure`) and peak RSS; 200s = URLs answered 200 (lowest "
              "over rounds); reported = result lines; conns = connections "
