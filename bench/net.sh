@@ -309,7 +309,6 @@ run_one() {
       ok=$(awk -F, 'NR > 1 && $4 == 200' "$tmp/wget2.csv" 2>/dev/null | wc -l)
       rep=$(awk 'NR > 1' "$tmp/wget2.csv" 2>/dev/null | wc -l) ;;
   esac
-  LAST_OUT=$out
   X1="" X2="" X3=""
   [ -z "${CHECK:-}" ] || "$CHECK" "$out"
   printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' \
