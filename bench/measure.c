@@ -1,7 +1,7 @@
 /* measure: run one command and report what it cost.
  *
  *   measure [-i IN] [-o OUT] [-e ERR] [-n NOFILE] [-t SECS] [-w SECS]
- *           [-r FILE] [-s PID]... -- CMD ARG...
+ *           [-r FILE] [-T] [-s PID]... -- CMD ARG...
  *
  * Forks, execs CMD (in its own process group; stdin/stdout/stderr from the
  * given files, /dev/null by default for stdin), waits for it with wait4()
@@ -32,6 +32,11 @@
  * -r FILE samples, every 250 ms, the largest RSS of the processes in the
  * child's process group and appends "SECONDS RSS_KB" lines to FILE (to see
  * whether memory stays flat over a long run).
+ *
+ * -T samples, every 10 ms, the threads of each process of the child's
+ * group (num_threads of /proc/PID/stat) and adds threads_max=N, the most
+ * seen in one process, to the line (a resolver's thread per lookup shows
+ * up there).
  *
  * -n NOFILE sets the soft RLIMIT_NOFILE of the child before exec (to check
  * that a program raises it by itself); -t SECS kills the child's process
@@ -119,8 +124,9 @@ static unsigned long long proc_ticks(pid_t pid)
 }
 
 /* The largest RSS, in KiB, among the processes of process group pgrp: the
- * program under test may be a pipeline (sh -c 'cat | afetch -'). */
-static long group_rss_kb(pid_t pgrp)
+ * program under test may be a pipeline (sh -c 'cat | afetch -'). With
+ * threads, also raises *threads to the most threads of one of them. */
+static long group_rss_kb(pid_t pgrp, long *threads)
 {
   DIR *d = opendir("/proc");
   if (!d)
@@ -145,14 +151,16 @@ static long group_rss_kb(pid_t pgrp)
       continue;
     /* after ')': state(3) ppid pgrp(5) ... vsize(23) rss(24), in pages */
     int pg;
-    long rss;
+    long rss, nth;
     if (sscanf(p + 1,
                " %*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d"
-               " %*d %*d %*d %*d %*u %*u %ld",
-               &pg, &rss) != 2)
+               " %*d %*d %ld %*d %*u %*u %ld",
+               &pg, &nth, &rss) != 3)
       continue;
     if (pg == (int)pgrp && rss * page_kb > best)
       best = rss * page_kb;
+    if (pg == (int)pgrp && threads && nth > *threads)
+      *threads = nth;
   }
   closedir(d);
   return best;
@@ -183,7 +191,8 @@ static double tv_sec(struct timeval tv)
 static void usage(void)
 {
   fprintf(stderr, "usage: measure [-i IN] [-o OUT] [-e ERR] [-n NOFILE] "
-                  "[-t SECS] [-w SECS] [-s PID]... -- CMD [ARG...]\n");
+                  "[-t SECS] [-w SECS] [-r FILE] [-T] [-s PID]... -- CMD "
+                  "[ARG...]\n");
   exit(2);
 }
 
@@ -192,8 +201,9 @@ int main(int argc, char **argv)
   const char *in = "/dev/null", *out = NULL, *err = NULL, *rss_path = NULL;
   long nofile = -1, timeout = 600, quiet_wait = 0;
   pid_t servers[MAX_SERVERS];
-  int nservers = 0, opt;
-  while ((opt = getopt(argc, argv, "+i:o:e:n:t:s:w:r:")) != -1) {
+  int nservers = 0, opt, sample_threads = 0;
+  long threads_max = 0;
+  while ((opt = getopt(argc, argv, "+i:o:e:n:t:s:w:r:T")) != -1) {
     switch (opt) {
     case 'i':
       in = optarg;
@@ -215,6 +225,9 @@ int main(int argc, char **argv)
       break;
     case 'r':
       rss_path = optarg;
+      break;
+    case 'T':
+      sample_threads = 1;
       break;
     case 's':
       if (nservers < MAX_SERVERS)
@@ -319,7 +332,8 @@ int main(int argc, char **argv)
   double start = now_sec(), next_sample = start;
   for (;;) {
     /* Sampling RSS means polling; otherwise block in wait4. */
-    pid_t r = wait4(pid, &status, rss_file ? WNOHANG : 0, &ru);
+    pid_t r =
+        wait4(pid, &status, rss_file || sample_threads ? WNOHANG : 0, &ru);
     if (r == pid)
       break;
     if (r < 0 && errno != EINTR) {
@@ -328,8 +342,10 @@ int main(int argc, char **argv)
     }
     if (r == 0) {
       double t = now_sec();
-      if (t >= next_sample) {
-        fprintf(rss_file, "%.3f %ld\n", t - start, group_rss_kb(pid));
+      if (sample_threads)
+        (void)group_rss_kb(pid, &threads_max);
+      if (rss_file && t >= next_sample) {
+        fprintf(rss_file, "%.3f %ld\n", t - start, group_rss_kb(pid, NULL));
         next_sample += 0.25;
       }
       struct timespec nap = {0, 10000000};
@@ -373,9 +389,12 @@ int main(int argc, char **argv)
   else
     code = 125;
   printf("wall=%.6f user=%.6f sys=%.6f cpu=%.6f maxrss_kb=%ld status=%d "
-         "servers=%.3f others=%.3f steal=%.3f waited=%.1f\n",
+         "servers=%.3f others=%.3f steal=%.3f waited=%.1f",
          wall, user, sys, user + sys, ru.ru_maxrss, code, srv, others,
          (double)(c1.steal - c0.steal) / (double)hz, waited_s);
+  if (sample_threads)
+    printf(" threads_max=%ld", threads_max);
+  printf("\n");
   fflush(stdout);
   if (g_stop_sig) {
     signal(g_stop_sig, SIG_DFL);

@@ -744,8 +744,17 @@ def report(args):
              "python3-aiohttp, python3-bs4, python3-lxml, python3-requests), "
              "installed by the script when missing.")
     L.append("")
+    # bench/net.sh's section (between its markers) stays when W1-W9 are
+    # re-run alone.
+    keep = ""
+    if os.path.exists(args["md"]):
+        with open(args["md"]) as f:
+            prev = f.read()
+        b, e = "<!-- bench/net.sh: begin -->", "<!-- bench/net.sh: end -->"
+        if b in prev and e in prev:
+            keep = "\n\n" + prev[prev.index(b):prev.index(e) + len(e)] + "\n"
     with open(args["md"], "w") as f:
-        f.write("\n".join(L))
+        f.write("\n".join(L) + keep)
 
     # ------------------------------------------------------------ plot
     if args.get("gnuplot") == "1" and shutil.which("gnuplot"):

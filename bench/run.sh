@@ -4,8 +4,18 @@
 # BeautifulSoup script, on the same inputs, interleaved round by round, on
 # loopback only (127.0.0.1).
 #
-# Usage: bench/run.sh [--smoke] [--rounds N] [--only W1,W2,...] [--out DIR]
-#                     [--no-install] [--baseline AFETCH] [--afetch-only]
+# Usage: bench/run.sh [--smoke] [--quick] [--rounds N] [--only W1,W2,...]
+#                     [--set LIST] [--out DIR] [--no-install]
+#                     [--baseline AFETCH] [--afetch-only]
+#   --set LIST    which sets: classic (W1-W9, the default), and the
+#                 local-internet sets of bench/net.sh (needs root for its
+#                 network namespace): realweb (many HTTPS names, sorted
+#                 lists, DNS delays, dead hosts), polite (a 429 host, dead
+#                 hosts, --resume), bulk (20 000 x 100 KB bodies); "net" is
+#                 the three, "all" everything. Their section of
+#                 BENCHMARKS.md is kept when W1-W9 are re-run alone.
+#   --quick       with the bench/net.sh sets: about a tenth of each list,
+#                 one round (a few minutes)
 #   --smoke       tiny lists, 1 round, peers that are installed only (no
 #                 apt-get), output to a temp dir unless --out; < 60 s
 #   --rounds N    rounds (default 3; the issue asks for 3 to 5)
@@ -39,11 +49,14 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
-smoke=0 rounds=3 only="" outdir="" install=1 afetch_only=0
+smoke=0 rounds=3 only="" outdir="" install=1 afetch_only=0 sets=classic quick=0
 baseline=${AFETCH_BASELINE:-}
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) smoke=1 ;;
+    --quick) quick=1 ;;
+    --set) sets=${2:?--set LIST}; shift ;;
+    --set=*) sets=${1#*=} ;;
     --rounds) rounds=${2:?--rounds N}; shift ;;
     --rounds=*) rounds=${1#*=} ;;
     --only) only=${2:?--only W1,W2}; shift ;;
@@ -60,6 +73,17 @@ while [ $# -gt 0 ]; do
   shift
 done
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rounds needs a number" >&2; exit 2; }
+do_classic=0 net_sets=""
+IFS=', ' read -r -a _s <<<"$sets"
+for s in "${_s[@]}"; do
+  case $s in
+    classic) do_classic=1 ;;
+    realweb|polite|bulk) net_sets=$net_sets${net_sets:+,}$s ;;
+    net) net_sets=realweb,polite,bulk ;;
+    all) do_classic=1 net_sets=realweb,polite,bulk ;;
+    *) echo "run.sh: unknown set $s (classic, realweb, polite, bulk, net, all)" >&2; exit 2 ;;
+  esac
+done
 if [ "$smoke" = 1 ]; then
   rounds=1 install=0
 fi
@@ -103,9 +127,30 @@ else
   log "bench: building afetch (Release) in $bdir"
   cmake -S "$root" -B "$bdir" -DCMAKE_BUILD_TYPE=Release -DAFETCH_TESTS=OFF \
     >/dev/null
-  cmake --build "$bdir" -j"$(nproc)" --target afetch afserve >/dev/null
+  cmake --build "$bdir" -j"$(nproc)" --target afetch afserve afdns >/dev/null
   AFETCH=$bdir/afetch AFSERVE=$bdir/afserve
 fi
+AFDNS=${AFDNS:-$(dirname "$AFSERVE")/afdns}
+
+# ---------------------------------------------------------------- net sets
+# bench/net.sh runs in its own network namespace, with its own servers.
+if [ -n "$net_sets" ]; then
+  nargs=(--set "$net_sets" --rounds "$rounds")
+  [ "$smoke" = 1 ] && nargs+=(--smoke)
+  [ "$quick" = 1 ] && nargs+=(--quick)
+  [ "$afetch_only" = 1 ] && nargs+=(--afetch-only)
+  if [ -n "$outdir" ]; then
+    nargs+=(--out "$outdir")
+  elif [ "$smoke" = 1 ] || [ "$quick" = 1 ]; then
+    nargs+=(--out "${TMPDIR:-/tmp}/afbench-net")
+  fi
+  nrc=0
+  AFETCH=$AFETCH AFSERVE=$AFSERVE AFDNS=$AFDNS \
+    bash "$here/net.sh" "${nargs[@]}" || nrc=$?
+  [ "$nrc" = 77 ] && log "bench: the $net_sets set(s) need root and unshare: skipped"
+  [ "$nrc" = 0 ] || [ "$nrc" = 77 ] || exit "$nrc"
+fi
+[ "$do_classic" = 1 ] || exit 0
 AFETCH=$(cd "$(dirname "$AFETCH")" && pwd)/$(basename "$AFETCH")
 if [ -n "$baseline" ]; then
   [ -x "$baseline" ] || { log "bench: --baseline $baseline is not executable"; exit 2; }

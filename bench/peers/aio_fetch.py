@@ -4,11 +4,12 @@ a Semaphore + BeautifulSoup(lxml). One line per URL on stdout, as each
 completes: STATUS<TAB>URL<TAB>TITLE<TAB>SNIPPET (ERR<TAB>URL<TAB>error on a
 failure); for a non-HTML response the content type stands in for the title.
 
-    aio_fetch.py [-c N] URLFILE
+    aio_fetch.py [-c N] [--per-host M] URLFILE
 
 -c N bounds the transfers in flight (Semaphore) and the connector's pool
 (TCPConnector(limit=N, limit_per_host=N)): aiohttp's default connector
 silently caps at 100 connections, which would make any -c above 100 a lie.
+--per-host M sets limit_per_host to M instead (default: N).
 """
 import argparse
 import asyncio
@@ -45,12 +46,13 @@ async def fetch(session, sem, url):
 async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-c", type=int, default=50)
+    ap.add_argument("--per-host", type=int, default=0)
     ap.add_argument("file")
     a = ap.parse_args()
     with open(a.file) as f:
         urls = [u.strip() for u in f if u.strip() and not u.startswith("#")]
     sem = asyncio.Semaphore(a.c)
-    conn = aiohttp.TCPConnector(limit=a.c, limit_per_host=a.c)
+    conn = aiohttp.TCPConnector(limit=a.c, limit_per_host=a.per_host or a.c)
     timeout = aiohttp.ClientTimeout(total=60)
     out = sys.stdout
     failed = 0

@@ -30,6 +30,8 @@ fi
 if [ "$level" = bench ]; then
   pkgs+=(python3-aiohttp python3-bs4 python3-lxml python3-requests
          gnuplot-nox hyperfine)
+  # bench/net.sh: the fourth peer of the local-internet workloads.
+  pkgs+=(wget2)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

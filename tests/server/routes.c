@@ -436,6 +436,29 @@ static void route_after(conn_t *c, const char *path, int date)
   page_reply(c, 200, NULL, "After ok", "After ok", "Worked this time.", 0);
 }
 
+/* /every/N/S/KEY: the Nth, 2Nth, ... request for KEY is a 429 with
+ * Retry-After: S, the others a page, so a run over many URLs of one host
+ * meets a back-off every N requests (bench/net.sh, polite set). */
+static void route_every(conn_t *c, const char *path)
+{
+  uint64_t n, secs;
+  const char *rest, *key;
+  if (path_num(path, "/every/", 1000000, &n, &rest) || n == 0 ||
+      path_num(rest, "", 86400, &secs, &key)) {
+    bad_request(c, "use /every/N/SECONDS/KEY with N >= 1");
+    return;
+  }
+  uint64_t hit = flaky_hit(c->srv, key);
+  if (hit > 0 && hit % n == 0) {
+    char extra[64];
+    snprintf(extra, sizeof extra, "Retry-After: %" PRIu64 "\r\n", secs);
+    page_reply(c, 429, extra, "Too many", "Too many",
+               "Try again after Retry-After.", 0);
+    return;
+  }
+  page_reply(c, 200, NULL, "Every ok", "Every ok", "Served.", 0);
+}
+
 static void redirect(conn_t *c, int status, const char *location, size_t len)
 {
   sbuf_t h;
@@ -644,6 +667,8 @@ static int route_basic(conn_t *c, const req_t *r)
     route_after(c, p, 0);
   else if (!strncmp(p, "/after-date/", 12))
     route_after(c, p, 1);
+  else if (!strncmp(p, "/every/", 7))
+    route_every(c, p);
   else if (!strncmp(p, "/redirect/", 10))
     route_redirect(c, p);
   else if (!strcmp(p, "/redirect-to"))
