@@ -119,6 +119,42 @@ void af_dns_run_begin(af_dns_t *d, double rate, double timeout_s)
   af_dns_rate_init(&d->rate, rate, uv_hrtime());
 }
 
+/* glibc's "timeout:N" and "attempts:N" from an options line (resolv.conf
+ * or RES_OPTIONS), which c-ares 1.18 ignores: without them a name that
+ * never answers waits c-ares's 5 s x 4 tries, not what the system's own
+ * resolver (and so curl) would wait. Values are capped as glibc caps them. */
+static void resolv_words(const char *p, int *timeout_s, int *attempts)
+{
+  while (*p) {
+    p += strspn(p, " \t");
+    size_t n = strcspn(p, " \t\n");
+    if (n > 8 && strncmp(p, "timeout:", 8) == 0)
+      *timeout_s = atoi(p + 8) > 30 ? 30 : atoi(p + 8);
+    else if (n > 9 && strncmp(p, "attempts:", 9) == 0)
+      *attempts = atoi(p + 9) > 5 ? 5 : atoi(p + 9);
+    p += n;
+    if (*p == '\n')
+      break;
+  }
+}
+
+static void resolv_options(int *timeout_s, int *attempts)
+{
+  *timeout_s = *attempts = 0;
+  FILE *f = fopen("/etc/resolv.conf", "re");
+  if (f) {
+    char line[512];
+    while (fgets(line, sizeof(line), f))
+      if (strncmp(line, "options", 7) == 0 &&
+          (line[7] == ' ' || line[7] == '\t'))
+        resolv_words(line + 7, timeout_s, attempts);
+    fclose(f);
+  }
+  const char *env = getenv("RES_OPTIONS");
+  if (env)
+    resolv_words(env, timeout_s, attempts);
+}
+
 /* The channel of the run, made on its first lookup, so a list of address
  * literals never reads resolv.conf. Its timeout and attempts are c-ares's
  * (a retransmit to a server that is only slow would be a second query for
@@ -140,6 +176,16 @@ static int channel(af_dns_t *d)
    * c-ares's timeout (5 s). The kernel caps this at net.core.rmem_max. */
   opt.socket_receive_buffer_size = 4 << 20;
   int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF;
+  int timeout_s, attempts;
+  resolv_options(&timeout_s, &attempts);
+  if (timeout_s > 0) {
+    opt.timeout = timeout_s * 1000;
+    mask |= ARES_OPT_TIMEOUTMS;
+  }
+  if (attempts > 0) {
+    opt.tries = attempts;
+    mask |= ARES_OPT_TRIES;
+  }
   if (ares_init_options(&d->ch, &opt, mask) != ARES_SUCCESS) {
     d->failed = 1;
     return -1;

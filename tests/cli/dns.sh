@@ -106,6 +106,29 @@ assert_eq "$(q http://h1.example/ .error)" \
 assert_ge "$(net_dns_stat blackholed)" 1 "afdns dropped bh-1's queries"
 assert_ge "$(net_dns_stat refused)" 1 "afdns refused h1.example"
 
+# --- the system's resolver options bound a black hole ------------------------
+# resolv.conf here says "timeout:2 attempts:1", as glibc (and so curl) reads
+# it: a name that never answers costs 2 s and one query of each type, not
+# c-ares's own 5 s x 4 tries (cut at --connect-timeout). RES_OPTIONS
+# overrides the file, as for glibc; c-ares doubles the wait of each retry
+# (1 s, then 2 s), where glibc waits the same again.
+net_dns_reset
+"$AFETCH" --json --no-summary http://bh-2.test/ >"$tmp/bh2.json" &&
+  fail "a black hole succeeded"
+assert_eq "$(jq -r .error "$tmp/bh2.json")" \
+  "DNS: no answer from the resolver within 2.0 s (timed out): bh-2.test" \
+  "resolv.conf's timeout:2"
+assert_eq "$(net_dns_stat '.names["bh-2.test"].a')" 1 \
+  "resolv.conf's attempts:1: one A query"
+net_dns_reset
+RES_OPTIONS="timeout:1 attempts:2" "$AFETCH" --json --no-summary \
+  http://bh-3.test/ >"$tmp/bh3.json" && fail "a black hole succeeded"
+assert_eq "$(jq -r .error "$tmp/bh3.json")" \
+  "DNS: no answer from the resolver within 3.0 s (timed out): bh-3.test" \
+  "RES_OPTIONS timeout:1 attempts:2"
+assert_eq "$(net_dns_stat '.names["bh-3.test"].a')" 2 \
+  "RES_OPTIONS attempts:2: two A queries"
+
 # --- --dns-rate: afdns's clock sees the cap ----------------------------------
 # 40 names at 20 lookups a second (2 at once): the last is asked 1.9 s
 # after the first; unlimited, all of them within a few ms.
