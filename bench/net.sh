@@ -139,7 +139,15 @@ http {
     location / {
       return 200 "<!doctype html><title>\$host</title><p>a page of \$host\n";
     }
-    # The polite set's one host that answers 429: afserve's /every route.
+    # The polite set's one host that answers 429: afserve's /every route;
+    # and P2's live sites, which answer in 100 ms (afserve's /delay) as
+    # real ones do, so that a dead host's fixed timeout is measured beside
+    # real work rather than beside loopback's instant answers.
+    location /delay/ {
+      proxy_pass http://afserve;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
     location /every/ {
       proxy_pass http://afserve;
       proxy_http_version 1.1;
@@ -216,7 +224,7 @@ def p1(every):
 w("p1", p1($P1E)); w("p1x", p1(1000000))
 # P2: $P2N URLs, 30 % on $P2D dead hosts (half refused, half black holes),
 # and P2x the same list without them
-live = ["https://h%d.web.test/p?i=%d" % (i % 20 + 1, i) for i in range($P2N * 7 // 10)]
+live = ["https://h%d.web.test/delay/100?i=%d" % (i % 20 + 1, i) for i in range($P2N * 7 // 10)]
 deadu = []
 for i in range($P2N - len(live)):
     k = i % $P2D
