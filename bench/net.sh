@@ -21,6 +21,8 @@
 # RUN_TIMEOUT (s, default 300) kills a run that takes longer.
 # Exits 77 where namespaces are not available (not root, no unshare).
 set -euo pipefail
+# A benchmark that stops says where (set -e alone ends it silently).
+trap 'echo "net.sh: line $LINENO: \"$BASH_COMMAND\" failed ($?)" >&2' ERR
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export AF_SRC=${AF_SRC:-$(dirname "$here")}
 for b in AFETCH AFSERVE AFDNS; do
@@ -314,8 +316,10 @@ run_one() {
     curl*) ok=$(grep -c '^200$' "$out" || true); rep=$(grep -c . "$out" || true) ;;
     aiohttp) ok=$(grep -c '^200	' "$out" || true); rep=$(grep -c . "$out" || true) ;;
     wget2)
-      ok=$(awk -F, 'NR > 1 && $4 == 200' "$tmp/wget2.csv" 2>/dev/null | wc -l)
-      rep=$(awk 'NR > 1' "$tmp/wget2.csv" 2>/dev/null | wc -l) ;;
+      # No file when wget2 was killed at RUN_TIMEOUT: nothing reported.
+      ok=$({ awk -F, 'NR > 1 && $4 == 200' "$tmp/wget2.csv" 2>/dev/null ||
+        true; } | wc -l)
+      rep=$({ awk 'NR > 1' "$tmp/wget2.csv" 2>/dev/null || true; } | wc -l) ;;
   esac
   X1="" X2="" X3=""
   [ -z "${CHECK:-}" ] || "$CHECK" "$out"

@@ -652,6 +652,7 @@ static int set_resolve(afetch_t *a, af_item_t *it, const char *addrs)
  * failure is cached for the run). */
 static void dns_answered(afetch_t *a, af_item_t *it, const af_dns_answer_t *ans)
 {
+  af_sched_host_resolving(&a->sched, it, 0);
   it->dns_ms = ans->wait_ms;
   if (ans->status == AF_DNS_OK && set_resolve(a, it, ans->addrs) == 0) {
     start_xfer(a, it);
@@ -698,7 +699,12 @@ static void start_item(afetch_t *a, af_item_t *it)
   uint64_t now = uv_hrtime();
   it->t_dns = now;
   af_dns_answer_t ans;
+  /* Until the answer (dns_answered), its host starts nothing more: set
+   * first, since the answer may come from inside af_dns_lookup. */
+  af_sched_host_resolving(&a->sched, it, 1);
   int r = af_dns_lookup(&a->dns, it->u.host, it, now, &ans);
+  if (r < 0)
+    af_sched_host_resolving(&a->sched, it, 0);
   if (r == 1) {
     dns_answered(a, it, &ans);
   }
@@ -824,8 +830,10 @@ void af_engine_abort(afetch_t *a, int cancelled)
   af_item_t *done = af_xfer_take_all(&a->xfer);
   af_dns_take_waiters(&a->dns, take_dns_waiter, &done);
   uint64_t now = uv_hrtime();
-  for (af_item_t *it = done; it; it = it->fnext)
+  for (af_item_t *it = done; it; it = it->fnext) {
+    af_sched_host_resolving(&a->sched, it, 0);
     af_sched_ended(&a->sched, it, now);
+  }
   for (af_item_t *it; (it = af_sched_take_sleeping(&a->sched));) {
     it->retries--; /* the retry it waited for never happened */
     take_dns_waiter(&done, it);

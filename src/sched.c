@@ -358,6 +358,11 @@ static int free_pass(const af_host_t *h)
  * at most max_host_errors attempts however high per_host is. */
 static unsigned host_cap(const af_sched_t *s, const af_host_t *h)
 {
+  /* Its name is still being looked up: a second URL would only hold a
+   * slot waiting on the same answer (a name that never answers would
+   * hold per_host slots for the resolver's whole timeout). */
+  if (h->resolving)
+    return 1;
   unsigned cap = s->per_host;
   if (s->max_host_errors && (!h->answered || h->conn_errors > 0)) {
     unsigned left = s->max_host_errors > h->conn_errors
@@ -476,6 +481,15 @@ void af_sched_host_connected(af_sched_t *s, af_item_t *it)
   if (!h || h->unlimited || h->answered)
     return;
   h->answered = 1;
+  heap_update(s, h);
+}
+
+void af_sched_host_resolving(af_sched_t *s, af_item_t *it, int on)
+{
+  af_host_t *h = it->host;
+  if (!h || h->unlimited || h->resolving == on)
+    return;
+  h->resolving = on;
   heap_update(s, h);
 }
 

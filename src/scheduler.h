@@ -64,6 +64,7 @@ struct af_host {
   unsigned busy_streak; /* 429/503 in a row: the backoff's exponent */
   unsigned conn_errors; /* connection-level failures in a row */
   int answered;         /* one transfer got past the connection level */
+  int resolving;        /* a started item waits for its name: cap 1 */
   int skipped;          /* max_host_errors reached: its URLs end at once */
   /* The hold's kind (AF_HOLD_*), since when it has held (0: not held),
    * and how long each kind held it: the host delay and back-off limits. */
@@ -169,6 +170,9 @@ uint64_t af_sched_host_outcome(af_sched_t *s, af_item_t *it,
 /* A started item's connection is up: its host answers, so it gets its
  * full per_host (see host_cap in sched.c). */
 void af_sched_host_connected(af_sched_t *s, af_item_t *it);
+/* A started item waits for its host's name to be looked up (on), or got
+ * the answer (off): meanwhile the host starts nothing more. */
+void af_sched_host_resolving(af_sched_t *s, af_item_t *it, int on);
 /* Queues an item: a new one (host looked up by u.hostkey, or the invalid
  * pseudo-host), or one already known, to start no sooner than ready_at.
  * -1 when out of memory (the item is not queued). */

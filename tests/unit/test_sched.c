@@ -505,6 +505,27 @@ static void test_robots_wait(void **state)
   teardown_kept(&f);
 }
 
+/* A started URL whose name is still being looked up keeps its host at one
+ * in flight: the others would only wait on the same answer. */
+static void test_resolving_cap(void **state)
+{
+  (void)state;
+  fix_t f;
+  setup(&f, 50, 6, 0, 0, 1);
+  af_item_t *a1 = item(&f, "a:80"), *a2 = item(&f, "a:80");
+  af_item_t *b1 = item(&f, "b:80");
+  assert_int_equal(af_sched_push(&f.s, a1, 0, T0), 0);
+  assert_int_equal(af_sched_push(&f.s, a2, 0, T0), 0);
+  assert_int_equal(af_sched_push(&f.s, b1, 0, T0), 0);
+  assert_ptr_equal(next(&f, T0, NULL), a1);
+  af_sched_host_resolving(&f.s, a1, 1);
+  assert_ptr_equal(next(&f, T0, NULL), b1); /* other hosts go on */
+  assert_null(next(&f, T0, NULL));          /* a waits for its name */
+  af_sched_host_resolving(&f.s, a1, 0);
+  assert_ptr_equal(next(&f, T0, NULL), a2);
+  teardown(&f);
+}
+
 /* A stop: hosts that wait for their robots.txt let their URLs go to be
  * cancelled. */
 static void test_robots_release(void **state)
@@ -579,6 +600,7 @@ int main(void)
       cmocka_unit_test(test_max_host_errors),
       cmocka_unit_test(test_host_connected),
       cmocka_unit_test(test_robots_wait),
+      cmocka_unit_test(test_resolving_cap),
       cmocka_unit_test(test_robots_release),
       cmocka_unit_test(test_host_records),
   };
