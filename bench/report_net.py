@@ -12,8 +12,11 @@ then the median of those is shown.
 """
 import csv
 import os
-import statistics
 import sys
+
+# The same helpers as the classic report (this directory is on sys.path
+# when the script runs).
+from report import med, num  # noqa: E402
 
 BEGIN = "<!-- bench/net.sh: begin -->"
 END = "<!-- bench/net.sh: end -->"
@@ -21,18 +24,6 @@ TOOLS = ["afetch", "afetch-before", "curl", "aiohttp", "wget2"]
 LABEL = {"afetch": "**afetch**", "curl": "curl --parallel",
          "afetch-before": "afetch, BENCH_BULK_BASELINE build",
          "aiohttp": "asyncio + aiohttp", "wget2": "wget2"}
-
-
-def num(v):
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return None
-
-
-def med(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
 
 
 def f(v, spec="%.3f"):

@@ -140,11 +140,13 @@ static int open_file(af_spill_t *sp)
   return 0;
 }
 
-static int pwrite_all(int fd, const void *p, size_t n, uint64_t off)
+/* The whole of n bytes at off, read (wr 0) or written (wr 1), through
+ * short transfers and EINTR; 0, or -errno (-EIO for an early end). */
+static int io_all(int fd, void *p, size_t n, uint64_t off, int wr)
 {
-  const char *c = p;
+  char *c = p;
   while (n > 0) {
-    ssize_t k = pwrite(fd, c, n, (off_t)off);
+    ssize_t k = wr ? pwrite(fd, c, n, (off_t)off) : pread(fd, c, n, (off_t)off);
     if (k < 0 && errno == EINTR)
       continue;
     if (k <= 0)
@@ -156,20 +158,14 @@ static int pwrite_all(int fd, const void *p, size_t n, uint64_t off)
   return 0;
 }
 
+static int pwrite_all(int fd, const void *p, size_t n, uint64_t off)
+{
+  return io_all(fd, (void *)p, n, off, 1);
+}
+
 static int pread_all(int fd, void *p, size_t n, uint64_t off)
 {
-  char *c = p;
-  while (n > 0) {
-    ssize_t k = pread(fd, c, n, (off_t)off);
-    if (k < 0 && errno == EINTR)
-      continue;
-    if (k <= 0)
-      return k < 0 ? -errno : -EIO;
-    c += k;
-    n -= (size_t)k;
-    off += (uint64_t)k;
-  }
-  return 0;
+  return io_all(fd, p, n, off, 0);
 }
 
 static uint64_t block_span(size_t payload)
